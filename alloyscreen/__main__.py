@@ -1,0 +1,5 @@
+"""Allow ``python -m alloyscreen``."""
+
+from alloyscreen.cli import main
+
+main()

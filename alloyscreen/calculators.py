@@ -1,0 +1,288 @@
+"""Map calculator names to ASE calculator factories — the only place that does.
+
+``get_calculator(name, **kwargs)`` returns ``(calculator, identity)``. The identity record (name,
+package version, model version, parameters) goes into provenance and into the content key of every
+stored result, so that results of different models or settings never mix.
+
+Heavy packages (torch, chgnet, sevenn, gpaw) are imported only when their calculator is asked for;
+a missing one raises :class:`~alloyscreen.errors.MissingExtraError` naming the extra to install.
+Nothing here touches the network: the ML potentials load weights shipped in their wheels.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.metadata
+import io
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ase import Atoms
+from ase.calculators.calculator import Calculator
+from ase.calculators.emt import EMT
+
+from alloyscreen.errors import InputError, MissingExtraError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CALCULATOR = "chgnet"
+
+#: Keyword arguments that select hardware, not physics: they stay out of the identity record.
+_RUNTIME_KWARGS = frozenset({"device", "use_device", "txt", "directory", "command"})
+
+
+@dataclass(frozen=True)
+class CalculatorIdentity:
+    """What produced a number: used for provenance and for content keys.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``chgnet``) or dotted path (``ase.calculators.lj:LennardJones``).
+    package, package_version : str
+        Python distribution providing the calculator and its installed version.
+    model : str
+        Model/potential version (``0.3.0`` for CHGNet, ``7net-0`` for SevenNet, ``-`` otherwise).
+    parameters : dict
+        Physics-relevant keyword arguments (sorted; hardware options excluded).
+    """
+
+    name: str
+    package: str
+    package_version: str
+    model: str = "-"
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-dict form (stable key order) for hashing and storage."""
+        return {
+            "name": self.name,
+            "package": self.package,
+            "package_version": self.package_version,
+            "model": self.model,
+            "parameters": {k: self.parameters[k] for k in sorted(self.parameters)},
+        }
+
+    @property
+    def label(self) -> str:
+        """Short human label, e.g. ``chgnet 0.3.0``."""
+        return f"{self.name} {self.model}" if self.model != "-" else self.name
+
+
+@dataclass(frozen=True)
+class _Entry:
+    package: str
+    extra: str | None
+    factory: Callable[..., Calculator]
+    default_model: str
+    description: str
+    supported_elements: frozenset[str] | None = None
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _select_device(device: str) -> str:
+    """``auto`` -> ``cuda`` when torch sees a GPU (respecting CUDA_VISIBLE_DEVICES), else ``cpu``."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _make_chgnet(model: str = "0.3.0", device: str = "auto", **kwargs: Any) -> Calculator:
+    try:
+        from chgnet.model import CHGNet
+        from chgnet.model.dynamics import CHGNetCalculator
+    except ImportError as exc:
+        raise MissingExtraError("chgnet", "ml", "the chgnet calculator") from exc
+    # CHGNet prints its device choice on stdout; keep stdout clean for --json output.
+    with contextlib.redirect_stdout(io.StringIO()):
+        net = CHGNet.load(model_name=model, verbose=False, use_device=_select_device(device))
+        return CHGNetCalculator(model=net, use_device=_select_device(device), **kwargs)
+
+
+def _make_sevenn(model: str = "7net-0", device: str = "auto", **kwargs: Any) -> Calculator:
+    try:
+        from sevenn.calculator import SevenNetCalculator
+    except ImportError as exc:
+        raise MissingExtraError("sevenn", "ml", "the sevenn calculator") from exc
+    import warnings
+
+    with warnings.catch_warnings():
+        # SevenNet warns that no tensor-product accelerator is enabled: irrelevant on CPU.
+        warnings.simplefilter("ignore", UserWarning)
+        return SevenNetCalculator(model=model, device=_select_device(device), **kwargs)
+
+
+class CheckedEMT(EMT):
+    """ASE's EMT that names the elements it has no parameters for instead of a bare KeyError."""
+
+    def initialize(self, atoms: Atoms) -> None:
+        check_elements(atoms, "emt")
+        super().initialize(atoms)
+
+
+def _make_emt(**kwargs: Any) -> Calculator:
+    return CheckedEMT(**kwargs)
+
+
+def _emt_elements() -> frozenset[str]:
+    from ase.calculators.emt import parameters
+
+    return frozenset(parameters)
+
+
+_REGISTRY: dict[str, _Entry] = {
+    "chgnet": _Entry("chgnet", "ml", _make_chgnet, "0.3.0", "CHGNet universal potential (default)"),
+    "sevenn": _Entry("sevenn", "ml", _make_sevenn, "7net-0", "SevenNet-0 universal potential"),
+    "emt": _Entry(
+        "ase",
+        None,
+        _make_emt,
+        "-",
+        "ASE effective medium theory (Al Cu Ag Au Ni Pd Pt C N O H; no Li)",
+    ),
+}
+
+
+def register_calculator(
+    name: str,
+    factory: Callable[..., Calculator],
+    *,
+    package: str,
+    extra: str | None = None,
+    default_model: str = "-",
+    description: str = "",
+) -> None:
+    """Add a named calculator factory (used for DFT codes and by plugins)."""
+    _REGISTRY[name] = _Entry(package, extra, factory, default_model, description)
+
+
+def available_calculators() -> dict[str, str]:
+    """Registered names and a one-line description of each."""
+    _load_builtin_plugins()
+    return {name: entry.description for name, entry in sorted(_REGISTRY.items())}
+
+
+def _load_builtin_plugins() -> None:
+    # DFT codes register themselves from their own module (keeps presets in one place).
+    with contextlib.suppress(ModuleNotFoundError):
+        importlib.import_module("alloyscreen.dft")
+
+
+def _split_dotted(name: str) -> tuple[str, str]:
+    module, _, attr = name.partition(":")
+    if not module or not attr:
+        raise InputError(
+            f"calculator '{name}': a dotted path must look like 'package.module:ClassName' "
+            "(e.g. 'ase.calculators.lj:LennardJones')"
+        )
+    return module, attr
+
+
+def calculator_identity(name: str = DEFAULT_CALCULATOR, **kwargs: Any) -> CalculatorIdentity:
+    """Identity record for ``name`` with ``kwargs``, without building the calculator.
+
+    Cheap: it reads package versions from metadata and imports no model code.
+    """
+    params = {k: v for k, v in kwargs.items() if k not in _RUNTIME_KWARGS}
+    if ":" in name:
+        module, _ = _split_dotted(name)
+        package = module.split(".")[0]
+        return CalculatorIdentity(name, package, _version(package), "-", params)
+    _load_builtin_plugins()
+    entry = _lookup(name)
+    model = str(params.pop("model", entry.default_model))
+    return CalculatorIdentity(name, entry.package, _version(entry.package), model, params)
+
+
+def _lookup(name: str) -> _Entry:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise InputError(
+            f"unknown calculator '{name}'; available: {known}, "
+            "or an ASE calculator class as 'package.module:ClassName'"
+        ) from None
+
+
+def get_calculator(
+    name: str = DEFAULT_CALCULATOR, **kwargs: Any
+) -> tuple[Calculator, CalculatorIdentity]:
+    """Build the calculator called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        ``chgnet`` (default), ``sevenn``, ``emt``, a name added with :func:`register_calculator`
+        (``gpaw``...), or an ASE calculator class as ``package.module:ClassName``.
+    **kwargs
+        Passed to the factory. ``model`` selects the ML model version; ``device`` (``auto``,
+        ``cpu``, ``cuda``) picks hardware and is not part of the identity.
+
+    Returns
+    -------
+    calculator : ase.calculators.calculator.Calculator
+    identity : CalculatorIdentity
+    """
+    identity = calculator_identity(name, **kwargs)
+    if ":" in name:
+        module_name, attr = _split_dotted(name)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise InputError(
+                f"calculator '{name}': cannot import module '{module_name}' ({exc})"
+            ) from exc
+        try:
+            cls = getattr(module, attr)
+        except AttributeError:
+            raise InputError(
+                f"calculator '{name}': module '{module_name}' has no '{attr}'"
+            ) from None
+        return cls(**kwargs), identity
+    entry = _lookup(name)
+    try:
+        calc = entry.factory(**kwargs)
+    except MissingExtraError:
+        raise
+    except ImportError as exc:
+        extra = entry.extra or entry.package
+        raise MissingExtraError(entry.package, extra, f"the {name} calculator") from exc
+    logger.debug("built calculator %s", identity.label)
+    return calc, identity
+
+
+def supported_elements(name: str) -> frozenset[str] | None:
+    """Elements a calculator can treat, or ``None`` when it has no fixed list."""
+    if name == "emt":
+        return _emt_elements()
+    return None
+
+
+def check_elements(atoms_or_symbols: Any, name: str) -> None:
+    """Raise :class:`InputError` naming the elements ``name`` cannot treat."""
+    allowed = supported_elements(name)
+    if allowed is None:
+        return
+    symbols: Iterable[str] = (
+        atoms_or_symbols.get_chemical_symbols()
+        if hasattr(atoms_or_symbols, "get_chemical_symbols")
+        else atoms_or_symbols
+    )
+    missing = sorted(set(symbols) - allowed)
+    if missing:
+        raise InputError(
+            f"calculator '{name}' has no parameters for element(s) {', '.join(missing)}; "
+            f"it supports {', '.join(sorted(allowed))}. Use --calculator chgnet (or sevenn) instead."
+        )

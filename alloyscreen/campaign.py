@@ -1,0 +1,204 @@
+"""Run a workflow: candidates -> relax -> adhesion -> migration -> interphase -> rank -> report.
+
+Every atomistic step goes through :func:`alloyscreen.runner.run_tasks`, so each result is stored
+as it arrives and a rerun recomputes nothing that is done.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ase import Atoms
+
+from alloyscreen.engines.base import Engine
+from alloyscreen.errors import InputError
+from alloyscreen.properties.bulk import formation_energy_per_atom
+from alloyscreen.runner import RunSummary, run_tasks
+from alloyscreen.store import ResultStore, StoredResult
+from alloyscreen.structures.candidates import Candidate, load_candidates
+from alloyscreen.structures.elements import elemental_reference
+from alloyscreen.structures.files import read_candidates
+from alloyscreen.tasks import CalculatorSpec, Task, make_task
+from alloyscreen.workflow import STEP_FUNCTIONS, Workflow
+
+logger = logging.getLogger(__name__)
+
+#: ``progress_factory(description, total)`` returns a context manager yielding ``advance()``.
+ProgressFactory = Callable[[str, int], AbstractContextManager[Callable[..., None]]]
+
+ELEMENT_PREFIX = "element:"
+
+#: Which candidates each step treats by default (override with ``categories = [...]``).
+DEFAULT_CATEGORIES = {
+    "relax": ("alloy", "li_metal", "metal", "sei", "element", "other"),
+    "adhesion": ("alloy", "li_metal", "metal", "sei", "other"),
+    "migration": ("alloy", "li_metal"),
+}
+
+
+@dataclass
+class CampaignResult:
+    """Per-step run summaries and derived quantities of one campaign run."""
+
+    steps: dict[str, RunSummary] = field(default_factory=dict)
+    formation_energies_eV_atom: dict[str, float] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_failed(self) -> int:
+        """Failed tasks over all steps."""
+        return sum(s.n_failed for s in self.steps.values())
+
+
+def load_campaign_candidates(
+    paths: Sequence[str], ids: Sequence[str] | None = None
+) -> list[Candidate]:
+    """Candidates from candidate sets and structure files; bad structure files are errors here."""
+    if not paths:
+        raise InputError("the workflow lists no candidates ([campaign] candidates = [...])")
+    out: list[Candidate] = []
+    for p in paths:
+        path = Path(p)
+        if path.suffix == ".json" and path.is_file():
+            try:
+                out.extend(load_candidates(path))
+                continue
+            except InputError as exc:
+                if "not an alloyscreen candidate set" not in str(exc):
+                    raise
+        found, errors = read_candidates([path])
+        if errors:
+            raise InputError("; ".join(e.message for e in errors))
+        out.extend(found)
+    seen: dict[str, Candidate] = {}
+    for cand in out:
+        if cand.id in seen:
+            raise InputError(f"candidate id '{cand.id}' appears twice in the campaign inputs")
+        seen[cand.id] = cand
+    if ids:
+        missing = [i for i in ids if i not in seen]
+        if missing:
+            raise InputError(f"candidate id(s) not found: {', '.join(missing)}")
+        return [seen[i] for i in ids]
+    return out
+
+
+def _no_progress(description: str, total: int) -> AbstractContextManager[Callable[..., None]]:
+    return nullcontext(lambda *a, **k: None)
+
+
+def _run_step(
+    name: str,
+    tasks: list[Task],
+    store: ResultStore,
+    engine: Engine,
+    progress_factory: ProgressFactory,
+) -> RunSummary:
+    with progress_factory(f"{name:<10}", len({t.key for t in tasks})) as advance:
+        return run_tasks(tasks, store, engine, progress=lambda _r: advance())
+
+
+def _split(options: dict[str, Any], runner_keys: frozenset[str]) -> tuple[dict, dict]:
+    science = {k: v for k, v in options.items() if k not in runner_keys}
+    runner = {k: v for k, v in options.items() if k in runner_keys}
+    return science, runner
+
+
+def relax_tasks(
+    candidates: Sequence[Candidate], spec: CalculatorSpec, options: dict[str, Any]
+) -> tuple[list[Task], list[str]]:
+    """Relax tasks for the candidates and (optionally) their elemental references."""
+    science, runner = _split(options, STEP_FUNCTIONS["relax"][1])
+    categories = tuple(runner.get("categories", DEFAULT_CATEGORIES["relax"]))
+    chosen = [c for c in candidates if c.category in categories]
+    tasks = [make_task("relax", c.id, c.to_atoms(), spec, science) for c in chosen]
+    elements: list[str] = []
+    if runner.get("formation_energy", True):
+        elements = sorted({el for c in chosen for el in c.elements})
+        for el in elements:
+            tasks.append(
+                make_task("relax", ELEMENT_PREFIX + el, elemental_reference(el), spec, science)
+            )
+    return tasks, elements
+
+
+def formation_energies(results: Sequence[StoredResult]) -> dict[str, float]:
+    """Formation energy per atom (eV/atom) of each relaxed candidate with all references done."""
+    refs = {
+        r.candidate_id[len(ELEMENT_PREFIX) :]: r.result["energy_per_atom_eV"]
+        for r in results
+        if r.done and r.candidate_id.startswith(ELEMENT_PREFIX)
+    }
+    out: dict[str, float] = {}
+    for r in results:
+        if not r.done or r.candidate_id.startswith(ELEMENT_PREFIX):
+            continue
+        counts = Counter(r.atoms.get_chemical_symbols())
+        if set(counts) <= set(refs):
+            out[r.candidate_id] = formation_energy_per_atom(
+                counts, r.result["energy_per_atom_eV"], refs
+            )
+    return out
+
+
+def structure_step_tasks(
+    step: str,
+    candidates: Sequence[Candidate],
+    relaxed: dict[str, Atoms],
+    spec: CalculatorSpec,
+    options: dict[str, Any],
+) -> list[Task]:
+    """Tasks of a per-structure step (adhesion, migration) on the relaxed structures."""
+    science, runner = _split(options, STEP_FUNCTIONS[step][1])
+    categories = tuple(runner.get("categories", DEFAULT_CATEGORIES[step]))
+    ids = runner.get("ids")
+    tasks = []
+    for cand in candidates:
+        if cand.category not in categories or (ids and cand.id not in ids):
+            continue
+        if cand.id not in relaxed:
+            logger.warning("%s: no relaxed structure; %s skipped for it", cand.id, step)
+            continue
+        tasks.append(make_task(step, cand.id, relaxed[cand.id], spec, science))
+    return tasks
+
+
+def run_campaign(
+    workflow: Workflow,
+    store: ResultStore,
+    engine: Engine,
+    *,
+    progress_factory: ProgressFactory | None = None,
+) -> CampaignResult:
+    """Run every enabled step of ``workflow`` in order and return what each did."""
+    progress_factory = progress_factory or _no_progress
+    spec = CalculatorSpec.make(workflow.calculator.name, **workflow.calculator.options)
+    candidates = load_campaign_candidates(workflow.campaign.candidates, workflow.campaign.ids)
+    result = CampaignResult()
+    relaxed: dict[str, Atoms] = {c.id: c.to_atoms() for c in candidates}
+
+    relax = workflow.step("relax")
+    if relax is not None:
+        tasks, _ = relax_tasks(candidates, spec, relax.options)
+        summary = _run_step("relax", tasks, store, engine, progress_factory)
+        result.steps["relax"] = summary
+        result.formation_energies_eV_atom = formation_energies(summary.results)
+        for r in summary.results:
+            if r.done:
+                relaxed[r.candidate_id] = r.atoms
+            else:
+                relaxed.pop(r.candidate_id, None)
+
+    for step in ("adhesion", "migration"):
+        section = workflow.step(step)
+        if section is None:
+            continue
+        tasks = structure_step_tasks(step, candidates, relaxed, spec, section.options)
+        result.steps[step] = _run_step(step, tasks, store, engine, progress_factory)
+    return result

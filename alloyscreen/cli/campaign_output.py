@@ -1,0 +1,90 @@
+"""Terminal output of ``alloyscreen run``: the dry-run plan and the final summary table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alloyscreen.cli._common import err_console, out_console
+
+
+def dry_run_plan(workflow: Any, engine_section: Any) -> dict[str, Any]:
+    """Describe what ``run`` would do (steps, task counts, engine, batch script) and print it."""
+    from alloyscreen.campaign import DEFAULT_CATEGORIES, load_campaign_candidates
+    from alloyscreen.workflow import STEP_ORDER
+
+    candidates = load_campaign_candidates(workflow.campaign.candidates, workflow.campaign.ids)
+    steps = []
+    for name in STEP_ORDER:
+        section = workflow.step(name)
+        if section is None:
+            continue
+        cats = section.options.get("categories", DEFAULT_CATEGORIES.get(name))
+        n = sum(c.category in cats for c in candidates) if cats else None
+        steps.append({"step": name, "candidates": n, "options": section.options})
+    plan: dict[str, Any] = {
+        "workflow": workflow.source,
+        "campaign": workflow.campaign.name,
+        "n_candidates": len(candidates),
+        "calculator": workflow.calculator.name,
+        "engine": engine_section.kind,
+        "steps": steps,
+    }
+    if engine_section.kind == "slurm":
+        from alloyscreen.engines.slurm import SlurmEngine
+
+        plan["job_script"] = SlurmEngine.from_section(engine_section).job_script()
+    err_console.print(
+        f"[bold]plan[/bold] for {workflow.source}: {len(candidates)} candidates, "
+        f"calculator {workflow.calculator.name}, engine {engine_section.kind}"
+    )
+    for s in steps:
+        err_console.print(
+            f"  {s['step']:<11} {s['candidates'] if s['candidates'] is not None else '-':>5} candidates  {s['options']}"
+        )
+    if "job_script" in plan:
+        err_console.print("[bold]batch script (one per SLURM job):[/bold]")
+        out_console.print(plan["job_script"], highlight=False, markup=False)
+    return plan
+
+
+def print_campaign_summary(
+    workflow: Any, result: Any, store: Any, *, json_out: bool
+) -> dict[str, Any]:
+    """Print a per-step table (unless ``json_out``) and return the same as a dict."""
+    steps = {
+        name: {
+            "tasks": len(s.results),
+            "computed": s.n_computed,
+            "cached": s.n_cached,
+            "failed": s.n_failed,
+            "wall_time_s": round(s.wall_time_s, 2),
+        }
+        for name, s in result.steps.items()
+    }
+    summary = {
+        "workflow": workflow.source,
+        "db": store.url,
+        "steps": steps,
+        "outputs": result.outputs,
+        "formation_energies_eV_atom": result.formation_energies_eV_atom,
+    }
+    if not json_out:
+        from rich.table import Table
+
+        table = Table(title=f"campaign '{workflow.campaign.name}'")
+        for col in ("step", "tasks", "computed", "cached", "failed", "time (s)"):
+            table.add_column(col)
+        for name, s in steps.items():
+            table.add_row(
+                name,
+                str(s["tasks"]),
+                str(s["computed"]),
+                str(s["cached"]),
+                f"[red]{s['failed']}[/red]" if s["failed"] else "0",
+                f"{s['wall_time_s']:.1f}",
+            )
+        out_console.print(table)
+        err_console.print(f"results store: {store.url}")
+        for label, path in result.outputs.items():
+            err_console.print(f"{label}: {path}")
+    return summary

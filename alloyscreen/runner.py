@@ -1,0 +1,98 @@
+"""Drive tasks through an engine into the store: skip done keys, write results as they arrive.
+
+This is the only place where computed outcomes become store rows during a campaign. Because each
+outcome is committed as soon as it arrives, Ctrl-C or a killed driver loses only the tasks in
+flight, and rerunning the same command resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from alloyscreen.engines.base import Engine
+from alloyscreen.store import ResultStore, StoredResult
+from alloyscreen.tasks import Task
+
+logger = logging.getLogger(__name__)
+
+#: ``progress(result)`` is called once per task (cached or computed).
+ProgressCallback = Callable[[StoredResult], None]
+
+
+@dataclass
+class RunSummary:
+    """What a call of :func:`run_tasks` did.
+
+    ``results`` follows the order of the input tasks (duplicates of a key share one result).
+    """
+
+    results: list[StoredResult] = field(default_factory=list)
+    n_cached: int = 0
+    n_computed: int = 0
+    n_failed: int = 0
+    wall_time_s: float = 0.0
+
+    @property
+    def n_done(self) -> int:
+        """Tasks with a done result (cached or new)."""
+        return sum(r.done for r in self.results)
+
+
+def run_tasks(
+    tasks: Sequence[Task],
+    store: ResultStore,
+    engine: Engine,
+    *,
+    progress: ProgressCallback | None = None,
+    retry_failed: bool = True,
+) -> RunSummary:
+    """Run ``tasks`` whose keys are not done yet, storing every outcome as it arrives.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        Duplicate keys are computed once.
+    store : ResultStore
+        Written by this (driver) process only.
+    engine : Engine
+        Where the pending tasks run (local pool, SLURM...).
+    progress : callable, optional
+        Called with each result (cached ones first).
+    retry_failed : bool
+        Recompute keys stored as failed (default). With False, failed rows are returned as they are.
+    """
+    t0 = time.perf_counter()
+    unique: dict[str, Task] = {}
+    for task in tasks:
+        unique.setdefault(task.key, task)
+    statuses = store.status_of(unique)
+    by_key: dict[str, StoredResult] = {}
+    pending: list[Task] = []
+    summary = RunSummary()
+    for key, task in unique.items():
+        status = statuses.get(key)
+        if status == "done" or (status == "failed" and not retry_failed):
+            stored = store.get(key)
+            if stored is not None:
+                by_key[key] = stored
+                summary.n_cached += 1
+                if progress:
+                    progress(stored)
+                continue
+        pending.append(task)
+    if pending:
+        logger.info("%d task(s) to compute, %d cached", len(pending), summary.n_cached)
+        inputs = {t.key: t for t in pending}
+        for outcome in engine.map(pending):
+            stored = store.put(outcome, input_atoms=inputs[outcome.key].atoms)
+            by_key[outcome.key] = stored
+            summary.n_computed += 1
+            if progress:
+                progress(stored)
+    summary.results = [by_key[t.key] for t in tasks if t.key in by_key]
+    summary.n_failed = sum(not r.done for r in by_key.values())
+    summary.wall_time_s = time.perf_counter() - t0
+    return summary
