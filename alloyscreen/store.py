@@ -134,7 +134,7 @@ class ResultStore:
             key=row.task_key,
             kind=row.task,
             candidate_id=data.get("candidate_id", row.get("candidate", "")),
-            formula=row.formula,
+            formula=data.get("formula") or row.formula,
             status=row.status,
             result=from_jsonable(data.get("result")),
             atoms=row.toatoms(),
@@ -220,6 +220,7 @@ class ResultStore:
             kvp["candidate"] = outcome.candidate_id
         data = {
             "candidate_id": outcome.candidate_id,
+            "formula": outcome.formula,
             "result": to_jsonable(outcome.result),
             "error": outcome.error,
             "calculator": to_jsonable(outcome.calculator),

@@ -161,7 +161,9 @@ class Task:
     @property
     def formula(self) -> str:
         """Reduced formula of the input structure."""
-        return self.atoms.get_chemical_formula(mode="reduce")
+        from alloyscreen.structures.formula import reduced_formula
+
+        return reduced_formula(self.atoms)
 
 
 def make_task(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import warnings
 
 import typer
@@ -65,7 +66,13 @@ def build_app() -> typer.Typer:
     ) -> None:
         # Logging is configured here, in the application, never in library modules.
         level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+        # The handler's own level also filters third-party loggers that set themselves to INFO
+        # (dask.distributed's in-process scheduler of the slurm engine).
+        handler = logging.StreamHandler()
+        handler.setLevel(level)
+        logging.basicConfig(
+            level=level, format="%(levelname)s %(name)s: %(message)s", handlers=[handler]
+        )
         # Known harmless warnings of third-party packages, silenced for the application only.
         for message in _QUIET_WARNINGS:
             warnings.filterwarnings("ignore", message=message)
@@ -78,4 +85,8 @@ def build_app() -> typer.Typer:
 
 def main() -> None:
     """Console-script entry point."""
+    # numpy's OpenBLAS spins up threads even for the 3x3..1000x1000 matrices of optimizers and
+    # cell filters; on a busy or small machine that makes them up to 4x slower. The application
+    # (not the library) chooses 1 unless the user set it; torch keeps its own thread pool.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     build_app()()

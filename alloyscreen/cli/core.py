@@ -190,6 +190,10 @@ def run(
         raise typer.Exit(EXIT_OK)
     store = _open_store(db or wf.campaign.db)
     eng = engine_from_section(section)
+    if hasattr(eng, "state_file"):  # SLURM: job ids for `alloyscreen status`, next to the store
+        from alloyscreen.engines.slurm import campaign_state_path
+
+        eng.state_file = campaign_state_path(store.url)
     try:
         result = run_campaign(wf, store, eng, progress_factory=progress_factory(disable=json_out))
     finally:

@@ -18,8 +18,9 @@ logger = logging.getLogger(__name__)
 def _init_worker(threads: int) -> None:
     # Runs in the fresh worker process before torch is imported there: N workers x T threads
     # should not oversubscribe the cores. The driver's own environment is untouched.
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"  # small matrices only; threads there cost time
 
 
 class LocalEngine:

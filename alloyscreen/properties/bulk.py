@@ -20,6 +20,7 @@ from ase.units import GPa
 
 from alloyscreen.errors import InputError
 from alloyscreen.properties.counting import count_calls
+from alloyscreen.structures.formula import reduced_formula
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def relax_bulk(
             "%s: relaxation not converged in %d steps", final.get_chemical_formula(), max_steps
         )
     return BulkRelaxResult(
-        formula=final.get_chemical_formula(mode="reduce"),
+        formula=reduced_formula(final),
         energy_eV=energy,
         energy_per_atom_eV=energy / n,
         volume_A3=float(final.get_volume()),
