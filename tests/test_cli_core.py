@@ -160,7 +160,7 @@ def test_kill_9_mid_run_then_rerun_completes_without_duplicates(tmp_path):
     assert 2 <= done_before < n, "the run must be killed mid-way for this test to mean anything"
     kept = {r.task_key for r in connect(str(db)).select(status="done")}
     res = subprocess.run(
-        cmd + ["--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        [*cmd, "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
     )
     assert res.returncode == 0, res.stderr
     summary = json.loads(res.stdout)
