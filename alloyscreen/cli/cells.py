@@ -1,0 +1,222 @@
+"""CLI commands: ``alloyscreen cells analyze`` and ``alloyscreen cells simulate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from alloyscreen.cli._common import emit_json, err_console, fail, progress_bar
+
+
+def _parse_columns(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    out: dict[str, str] = {}
+    for part in text.split(","):
+        if "=" not in part:
+            fail(
+                f"--columns: {part!r} is not NAME=COLUMN; e.g. "
+                "--columns time_s=Time,voltage_V=Voltage,current_mA=Current"
+            )
+        key, _, value = part.partition("=")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``cells`` sub-commands to ``app``."""
+    cells_app = typer.Typer(
+        name="cells",
+        help="Li|ISE|Li cell cycling: analyse tester files, simulate symmetric/asymmetric cells.",
+        no_args_is_help=True,
+    )
+
+    @cells_app.command("analyze")
+    def analyze(
+        file: Path = typer.Argument(
+            ..., help="Cycler file: Neware .nda/.ndax, BioLogic .mpr, or CSV/TSV."
+        ),
+        thin_li_um: float = typer.Option(
+            20.0,
+            "--thin-li-um",
+            help="Thin (working) Li thickness, um; for a symmetric cell give its foil thickness.",
+        ),
+        thick_li_um: float = typer.Option(100.0, "--thick-li-um", help="Thick Li thickness, um."),
+        current_mA_cm2: float = typer.Option(
+            0.5, "--current-mA-cm2", help="Nominal current density, mA/cm2."
+        ),
+        capacity_mAh_cm2: float = typer.Option(
+            0.5, "--capacity-mAh-cm2", help="Nominal charge per half cycle, mAh/cm2."
+        ),
+        area_cm2: float = typer.Option(0.785, "--area-cm2", help="Electrode area, cm2."),
+        cutoff_V: float = typer.Option(5.0, "--cutoff-V", help="Tester voltage limit, V."),
+        columns: str | None = typer.Option(
+            None,
+            "--columns",
+            help="CSV column mapping, e.g. time_s=Time,voltage_V=Voltage,current_mA=Current,step=Step.",
+        ),
+        time_unit: str = typer.Option("s", "--time-unit", help="CSV time unit: s, min or h."),
+        current_unit: str = typer.Option(
+            "mA", "--current-unit", help="CSV current unit: mA, A or uA."
+        ),
+        json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+        output: Path | None = typer.Option(
+            None, "-o", "--output", help="Write a PNG: voltage profile and polarization vs cycle."
+        ),
+    ) -> None:
+        """Depletion, polarization, soft shorts, cycle life and average CE of one cell."""
+        from alloyscreen.errors import InputError, MissingExtraError
+        from alloyscreen.experiments.cells.analysis import CellProtocol, analyze_cell, summary_dict
+        from alloyscreen.experiments.cells.readers import read_cycler_file
+
+        mapping = _parse_columns(columns)
+        try:
+            protocol = CellProtocol(
+                thin_li_um=thin_li_um,
+                thick_li_um=thick_li_um,
+                current_mA_cm2=current_mA_cm2,
+                capacity_mAh_cm2=capacity_mAh_cm2,
+                area_cm2=area_cm2,
+                cutoff_V=cutoff_V,
+            )
+            table = read_cycler_file(
+                file, columns=mapping, time_unit=time_unit, current_unit=current_unit
+            )
+            result = analyze_cell(table, protocol)
+        except (InputError, MissingExtraError) as exc:
+            fail(str(exc))
+        summary = summary_dict(result)
+        summary["file"] = str(file)
+        summary["format"] = table.attrs.get("format")
+        if output is not None:
+            from alloyscreen.experiments.cells.plots import plot_analysis, save_figure
+
+            save_figure(plot_analysis(table, result, title=file.name), output)
+            summary["plot"] = str(output)
+        if json_out:
+            emit_json(summary)
+            return
+        err_console.print(f"[bold]{file}[/bold] ({summary['format']}, {len(table)} records)")
+        err_console.print(f"  cycles: {result.n_cycles}, duration {result.duration_h:.1f} h")
+        if result.depleted:
+            err_console.print(
+                f"  depleted at {result.depletion_time_h:.2f} h, cycle {result.depletion_cycle} "
+                f"({result.depletion_reason})"
+            )
+        else:
+            err_console.print("  no depletion")
+        trend = result.polarization_trend
+        err_console.print(f"  polarization trend: {trend.label}")
+        if result.soft_short:
+            err_console.print(f"  soft short at {result.soft_short_time_h:.2f} h")
+        if result.average_ce is not None:
+            err_console.print(
+                f"  average CE (Adams): {result.average_ce:.4f}; Li loss "
+                f"{result.li_loss_mAh_cm2_per_cycle:.4g} mAh/cm2 per cycle"
+                if result.li_loss_mAh_cm2_per_cycle is not None
+                else f"  average CE (Adams): {result.average_ce:.4f}"
+            )
+        elif result.average_ce_lower_bound is not None:
+            err_console.print(f"  average CE >= {result.average_ce_lower_bound:.4f}")
+        if output is not None:
+            err_console.print(f"  plot: {output}")
+
+    @cells_app.command("simulate")
+    def simulate(
+        config: str = typer.Option(
+            "asymmetric",
+            "--config",
+            help="symmetric (thick Li on both sides) or asymmetric (thin vs thick Li).",
+        ),
+        thin_li_um: float = typer.Option(20.0, "--thin-li-um", help="Thin Li thickness, um."),
+        thick_li_um: float = typer.Option(100.0, "--thick-li-um", help="Thick Li thickness, um."),
+        ce: float | None = typer.Option(
+            None, "--ce", help="Coulombic efficiency of plating (no interphase growth)."
+        ),
+        sigma_e: float | None = typer.Option(
+            None,
+            "--interphase-sigma-S-cm",
+            help="Interphase electronic conductivity, S/cm (linear-parabolic growth law).",
+        ),
+        sigma_ion: float | None = typer.Option(
+            None,
+            "--interphase-sigma-ion-S-cm",
+            help="Interphase Li+ conductivity, S/cm (default: the model's illustrative 1e-5).",
+        ),
+        cycles: int = typer.Option(100, "--cycles", help="Number of cycles."),
+        current_mA_cm2: float = typer.Option(0.5, "--current-mA-cm2", help="mA/cm2."),
+        capacity_mAh_cm2: float = typer.Option(0.5, "--capacity-mAh-cm2", help="mAh/cm2."),
+        area_cm2: float = typer.Option(0.785, "--area-cm2", help="Electrode area, cm2."),
+        cutoff_V: float = typer.Option(5.0, "--cutoff-V", help="Instrument voltage limit, V."),
+        points: int = typer.Option(30, "--points-per-half-cycle", help="Records per half cycle."),
+        noise_V: float = typer.Option(0.0, "--noise-V", help="Measurement noise (std), V."),
+        seed: int = typer.Option(0, "--seed", help="Random seed for the noise."),
+        output: Path = typer.Option(..., "-o", "--output", help="CSV file to write."),
+        json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    ) -> None:
+        """Simulate galvanostatic cycling; writes a CSV that `cells analyze` reads."""
+        from alloyscreen.errors import InputError
+        from alloyscreen.experiments.cells.readers import write_csv
+        from alloyscreen.experiments.cells.simulator import (
+            CellConfig,
+            InterphaseGrowth,
+            header_lines,
+            simulate_cell,
+        )
+        from alloyscreen.serialization import to_jsonable
+
+        if ce is not None and sigma_e is not None:
+            fail("give either --ce or --interphase-sigma-S-cm, not both")
+        if sigma_ion is not None and sigma_e is None:
+            fail("--interphase-sigma-ion-S-cm needs --interphase-sigma-S-cm")
+        try:
+            interphase = None
+            if sigma_e is not None:
+                extra = {} if sigma_ion is None else {"sigma_ion_S_cm": sigma_ion}
+                interphase = InterphaseGrowth.from_sigma_e(sigma_e, **extra)
+            cfg = CellConfig(
+                kind=config,
+                thin_li_um=thin_li_um,
+                thick_li_um=thick_li_um,
+                current_mA_cm2=current_mA_cm2,
+                capacity_mAh_cm2=capacity_mAh_cm2,
+                area_cm2=area_cm2,
+                n_cycles=cycles,
+                ce=1.0 if ce is None else ce,
+                interphase=interphase,
+                cutoff_V=cutoff_V,
+                points_per_half_cycle=points,
+                noise_V=noise_V,
+                seed=seed,
+            )
+        except InputError as exc:
+            fail(str(exc))
+        with progress_bar("simulating cycles", cfg.n_cycles, disable=json_out) as advance:
+            done = [0]
+
+            def _progress(n: int) -> None:
+                advance(n - done[0])
+                done[0] = n
+
+            result = simulate_cell(cfg, progress=_progress)
+        try:
+            write_csv(result.table, output, header_lines=header_lines(result.summary))
+        except OSError as exc:
+            fail(f"{output}: cannot write ({exc})")
+        summary = to_jsonable(result.summary)
+        summary["output"] = str(output)
+        summary["n_records"] = len(result.table)
+        if json_out:
+            emit_json(summary)
+            return
+        s = result.summary
+        err_console.print(f"wrote {output} ({len(result.table)} records, {s.duration_h:.1f} h)")
+        if s.depleted or s.failure:
+            err_console.print(
+                f"  {s.failure} at {s.depletion_time_h:.2f} h (cycle {s.depletion_cycle})"
+            )
+        else:
+            err_console.print(f"  no failure in {s.n_cycles_completed} cycles")
+
+    app.add_typer(cells_app, name="cells")
