@@ -80,6 +80,7 @@ class _Entry:
     default_model: str
     description: str
     supported_elements: frozenset[str] | None = None
+    identity_parameters: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 def _version(package: str) -> str:
@@ -162,9 +163,16 @@ def register_calculator(
     extra: str | None = None,
     default_model: str = "-",
     description: str = "",
+    identity_parameters: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> None:
-    """Add a named calculator factory (used for DFT codes and by plugins)."""
-    _REGISTRY[name] = _Entry(package, extra, factory, default_model, description)
+    """Add a named calculator factory (used for DFT codes and by plugins).
+
+    ``identity_parameters(params) -> params``, if given, completes the physics parameters recorded
+    in the identity (e.g. a DFT code's preset values), so that changing a default changes keys.
+    """
+    _REGISTRY[name] = _Entry(
+        package, extra, factory, default_model, description, None, identity_parameters
+    )
 
 
 def available_calculators() -> dict[str, str]:
@@ -202,6 +210,8 @@ def calculator_identity(name: str = DEFAULT_CALCULATOR, **kwargs: Any) -> Calcul
     _load_builtin_plugins()
     entry = _lookup(name)
     model = str(params.pop("model", entry.default_model))
+    if entry.identity_parameters is not None:
+        params = entry.identity_parameters(params)
     return CalculatorIdentity(name, entry.package, _version(entry.package), model, params)
 
 

@@ -110,6 +110,16 @@ def _split(options: dict[str, Any], runner_keys: frozenset[str]) -> tuple[dict, 
     return science, runner
 
 
+def candidate_meta(cand: Candidate) -> dict[str, Any]:
+    """Descriptive data stored with every result of ``cand`` (not part of content keys)."""
+    return {
+        "category": cand.category,
+        "prototype": cand.prototype,
+        "source": cand.source,
+        "formula": cand.formula,
+    }
+
+
 def relax_tasks(
     candidates: Sequence[Candidate], spec: CalculatorSpec, options: dict[str, Any]
 ) -> tuple[list[Task], list[str]]:
@@ -117,7 +127,9 @@ def relax_tasks(
     science, runner = _split(options, STEP_FUNCTIONS["relax"][1])
     categories = tuple(runner.get("categories", DEFAULT_CATEGORIES["relax"]))
     chosen = [c for c in candidates if c.category in categories]
-    tasks = [make_task("relax", c.id, c.to_atoms(), spec, science) for c in chosen]
+    tasks = [
+        make_task("relax", c.id, c.to_atoms(), spec, science, candidate_meta(c)) for c in chosen
+    ]
     elements: list[str] = []
     if runner.get("formation_energy", True):
         elements = sorted({el for c in chosen for el in c.elements})
@@ -165,7 +177,9 @@ def structure_step_tasks(
         if cand.id not in relaxed:
             logger.warning("%s: no relaxed structure; %s skipped for it", cand.id, step)
             continue
-        tasks.append(make_task(step, cand.id, relaxed[cand.id], spec, science))
+        tasks.append(
+            make_task(step, cand.id, relaxed[cand.id], spec, science, candidate_meta(cand))
+        )
     return tasks
 
 

@@ -49,7 +49,7 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -269,7 +269,7 @@ def is_symmetric_slab(atoms: Atoms, axis: int, symprec: float = 1e-2) -> bool:
     sym = spglib.get_symmetry(cell, symprec=symprec)
     if sym is None:  # spglib failed: treat as asymmetric, the correction is then harmless
         return False
-    return any(int(round(rot[axis, axis])) == -1 for rot in sym["rotations"])
+    return any(round(float(rot[axis, axis])) == -1 for rot in sym["rotations"])
 
 
 @dataclass(frozen=True)
@@ -382,7 +382,7 @@ def center_slab(atoms: Atoms, axis: int) -> Atoms:
     """
     out = atoms.copy()
     shift = np.zeros(3)
-    shift[axis] = 0.5 - (vacuum_center(atoms, axis) + 0.5) % 1.0
+    shift[axis] = -vacuum_center(atoms, axis)
     frac = out.get_scaled_positions(wrap=True) + shift
     out.set_scaled_positions(frac % 1.0)
     return out
@@ -498,7 +498,7 @@ class PresetDFTCalculator(Calculator):
     def describe(self, atoms: Atoms) -> dict[str, Any]:
         """Preset and per-structure settings that apply to ``atoms`` (for provenance)."""
         settings = resolve_structure(atoms, self.preset)
-        return {"code": self.code, **self.preset.as_dict(), **settings.as_dict()}
+        return {"code": self.code, "settings": self.preset.as_dict(), **settings.as_dict()}
 
     def _prepare(self, atoms: Atoms, settings: StructureSettings) -> Atoms:
         """The structure handed to the code: no constraints, moments set, slab centred."""
@@ -520,7 +520,7 @@ class PresetDFTCalculator(Calculator):
         super().calculate(atoms, properties, system_changes)
         settings = self.structure_settings(owner)
         work = self._prepare(self.atoms, settings)
-        key = self._key(settings)
+        key = self._key(settings, work)
         if self._inner is None or key != self._inner_key:
             self._inner = self._make_inner(settings, work)
             self._inner_key = key
@@ -537,7 +537,8 @@ class PresetDFTCalculator(Calculator):
             results["stress"] = np.array(work.get_stress())
         self.results = results
 
-    def _key(self, settings: StructureSettings) -> tuple:
+    def _key(self, settings: StructureSettings, work: Atoms) -> tuple:
+        """Inner calculators are reused (wave functions too) while this key stays the same."""
         return (
             settings.kpts,
             settings.gamma,
@@ -550,13 +551,18 @@ class PresetDFTCalculator(Calculator):
         raise NotImplementedError
 
     def _need_binary(self, command: str, env_hint: str) -> None:
-        program = command.split()[0] if command.split() else command
-        if shutil.which(program) is None:
-            raise InputError(
-                f"calculator '{self.code}': the program '{program}' is not on PATH; install "
-                f"{self.code} and pass command=... (or set {env_hint}). Input files can be "
-                "written without it: calc.write_input(atoms, directory)"
-            )
+        """Raise a clear error unless ``command`` (and the program behind a launcher) exists."""
+        tokens = command.split()
+        programs = tokens[:1]
+        if tokens and Path(tokens[0]).name in {"mpirun", "mpiexec", "srun"} and len(tokens) > 1:
+            programs.append(tokens[-1])
+        for program in programs:
+            if shutil.which(program) is None:
+                raise InputError(
+                    f"calculator '{self.code}': the program '{program}' is not on PATH; install "
+                    f"{self.code} and pass command=... (or set {env_hint}). Input files can be "
+                    "written without it: calc.write_input(atoms, directory)"
+                )
 
     def _run_directory(self) -> str:
         directory = self.runtime.get("directory")
@@ -602,12 +608,9 @@ class GPAWCalculator(PresetDFTCalculator):
         if settings.dipole_correction:
             axis = settings.surface_axis
             assert axis is not None
-            others = [i for i in range(3) if i != axis]
-            normal = np.cross(work.cell[others[0]], work.cell[others[1]])
-            c = work.cell[axis]
-            if axis != 2 or abs(np.dot(c, normal)) < (1 - 1e-6) * np.linalg.norm(
-                c
-            ) * np.linalg.norm(normal):
+            cell = np.asarray(work.cell)
+            tol = 1e-6 * float(np.abs(cell).max())
+            if axis != 2 or np.abs(cell[2, :2]).max() > tol or np.abs(cell[:2, 2]).max() > tol:
                 raise InputError(
                     "GPAW's dipole correction needs the slab normal along the third cell vector, "
                     "perpendicular to the first two (as ase.build makes slabs); reorient the slab "
@@ -701,14 +704,13 @@ class VaspCalculator(PresetDFTCalculator):
                 "calculator 'vasp': no VASP command; pass command='mpirun -n 4 vasp_std' or set "
                 "ASE_VASP_COMMAND (and VASP_PP_PATH for the POTCARs)"
             )
-        self._need_binary(
-            command.split()[-1] if "mpirun" in command else command, "ASE_VASP_COMMAND"
-        )
+        self._need_binary(command, "ASE_VASP_COMMAND")
         self.runtime["command"] = command
         return self._inner_for(atoms, settings, self._run_directory())
 
-    def _key(self, settings: StructureSettings) -> tuple:
-        return (*super()._key(settings), id(self._structure))
+    def _key(self, settings: StructureSettings, work: Atoms) -> tuple:
+        # The input depends on the structure (EDIFF ∝ atoms, dipole position): one per structure.
+        return (settings, len(work), tuple(work.numbers))
 
     def write_input(self, atoms: Atoms, directory: str | Path) -> list[Path]:
         """Write INCAR, KPOINTS, POSCAR (and POTCAR when ``VASP_PP_PATH`` is set) for ``atoms``.
@@ -832,11 +834,12 @@ class EspressoCalculator(PresetDFTCalculator):
 
     def _make_inner(self, settings: StructureSettings, atoms: Atoms) -> Any:
         command = self.runtime.get("command", "pw.x")
-        self._need_binary(command.split()[-1] if "mpirun" in command else command, "command=")
+        self._need_binary(command, "command=")
         return self._inner_for(atoms, settings, self._run_directory())
 
-    def _key(self, settings: StructureSettings) -> tuple:
-        return (*super()._key(settings), id(self._structure))
+    def _key(self, settings: StructureSettings, work: Atoms) -> tuple:
+        # The input depends on the structure (EDIFF ∝ atoms, dipole position): one per structure.
+        return (settings, len(work), tuple(work.numbers))
 
     def write_input(self, atoms: Atoms, directory: str | Path) -> list[Path]:
         """Write ``espresso.pwi`` for ``atoms`` into ``directory`` (no ``pw.x`` needed)."""
@@ -945,7 +948,6 @@ __all__ = [
     "PresetDFTCalculator",
     "StructureSettings",
     "VaspCalculator",
-    "field",
     "identity_parameters",
     "kpoint_grid",
     "make_preset",

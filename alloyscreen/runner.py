@@ -87,7 +87,8 @@ def run_tasks(
         logger.info("%d task(s) to compute, %d cached", len(pending), summary.n_cached)
         inputs = {t.key: t for t in pending}
         for outcome in engine.map(pending):
-            stored = store.put(outcome, input_atoms=inputs[outcome.key].atoms)
+            source = inputs[outcome.key]
+            stored = store.put(outcome, input_atoms=source.atoms, meta=dict(source.meta))
             by_key[outcome.key] = stored
             summary.n_computed += 1
             if progress:

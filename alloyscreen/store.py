@@ -54,6 +54,8 @@ class StoredResult:
         Final structure (input structure for failed tasks).
     error : str or None
     calculator, params, provenance : dict
+    meta : dict
+        Descriptive data of the candidate (category, prototype, source) — not part of the key.
     wall_time_s : float
     cached : bool
         True when this result came from the store rather than being computed now.
@@ -72,6 +74,7 @@ class StoredResult:
     calculator: dict[str, Any]
     params: dict[str, Any]
     provenance: dict[str, Any]
+    meta: dict[str, Any]
     wall_time_s: float
     cached: bool
     row_id: int
@@ -142,6 +145,7 @@ class ResultStore:
             calculator=dict(data.get("calculator", {})),
             params=dict(data.get("params", {})),
             provenance=dict(data.get("provenance", {})),
+            meta=dict(data.get("meta", {})),
             wall_time_s=float(row.get("wall_time_s", 0.0)),
             cached=cached,
             row_id=row.id,
@@ -196,8 +200,17 @@ class ResultStore:
         return self._db.count()
 
     # ----- writing (driver only) -----------------------------------------------------------
-    def put(self, outcome: TaskOutcome, input_atoms: Atoms | None = None) -> StoredResult:
-        """Write ``outcome``, replacing any earlier row with the same key, in one transaction."""
+    def put(
+        self,
+        outcome: TaskOutcome,
+        input_atoms: Atoms | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> StoredResult:
+        """Write ``outcome``, replacing any earlier row with the same key, in one transaction.
+
+        ``input_atoms`` (the task's structure) is kept for failed tasks and for provenance;
+        ``meta`` is descriptive data of the candidate (not part of the key).
+        """
         atoms = outcome.atoms if outcome.atoms is not None else input_atoms
         if atoms is None:
             atoms = Atoms()
@@ -226,6 +239,7 @@ class ResultStore:
             "calculator": to_jsonable(outcome.calculator),
             "params": to_jsonable(outcome.params),
             "provenance": to_jsonable(outcome.provenance),
+            "meta": to_jsonable(dict(meta or {})),
         }
         if input_atoms is not None and outcome.atoms is not None:
             data["input_structure"] = atoms_to_dict(input_atoms)
@@ -247,7 +261,7 @@ class ResultStore:
             return found
         if compute is None:
             from alloyscreen.engines.worker import execute_task as compute
-        return self.put(compute(task), input_atoms=task.atoms)
+        return self.put(compute(task), input_atoms=task.atoms, meta=dict(task.meta))
 
     def delete(self, keys: Iterable[str]) -> int:
         """Remove the rows of ``keys``; returns how many rows were deleted."""

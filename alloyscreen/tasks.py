@@ -149,6 +149,9 @@ class Task:
     calculator : CalculatorSpec
     params : mapping
         Keyword options of the science function (JSON-compatible).
+    meta : mapping
+        Descriptive data stored with the result but not part of the key (candidate category,
+        prototype, source...).
     """
 
     key: str
@@ -157,6 +160,7 @@ class Task:
     atoms: Atoms
     calculator: CalculatorSpec
     params: Mapping[str, Any] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def formula(self) -> str:
@@ -172,12 +176,13 @@ def make_task(
     atoms: Atoms,
     calculator: CalculatorSpec,
     params: Mapping[str, Any] | None = None,
+    meta: Mapping[str, Any] | None = None,
 ) -> Task:
-    """Create a task with its content key."""
+    """Create a task with its content key (``meta`` is stored but not hashed)."""
     params = dict(params or {})
     spec = task_kind(kind)
     key = content_key(atoms, calculator.identity(), params, kind, spec.version)
-    return Task(key, kind, candidate_id, atoms.copy(), calculator, params)
+    return Task(key, kind, candidate_id, atoms.copy(), calculator, params, dict(meta or {}))
 
 
 @dataclass(frozen=True, eq=False)

@@ -505,7 +505,8 @@ def _hnf_matrices(n: int) -> np.ndarray:
     return np.array(out, dtype=int).reshape(-1, 3, 3)
 
 
-def _shortest_vector(cell: np.ndarray) -> float:
+def shortest_lattice_vector(cell: np.ndarray) -> float:
+    """Length of the shortest nonzero vector of the lattice spanned by the rows of ``cell`` (Å)."""
     reduced, _ = minkowski_reduce(cell)
     return float(np.linalg.norm(reduced, axis=1).min())
 
@@ -528,7 +529,7 @@ def supercell_matrix(cell: np.ndarray, min_length_A: float, max_cells: int = 512
     """
     cell = np.asarray(cell, dtype=float)
     vol = abs(np.linalg.det(cell))
-    if _shortest_vector(cell) >= min_length_A:
+    if shortest_lattice_vector(cell) >= min_length_A:
         return np.eye(3, dtype=int)
     n = max(1, int(np.floor(min_length_A**3 / (np.sqrt(2.0) * vol))))
     while n <= max_cells:
@@ -539,9 +540,9 @@ def supercell_matrix(cell: np.ndarray, min_length_A: float, max_cells: int = 512
         best: tuple[float, float, np.ndarray] | None = None
         for k in np.nonzero(upper >= min_length_A - 1e-9)[0]:
             lat = lattices[k]
-            if _shortest_vector(lat) < min_length_A - 1e-9:
+            if shortest_lattice_vector(lat) < min_length_A - 1e-9:
                 continue
-            score = (_min_height(lat), _shortest_vector(lat))
+            score = (_min_height(lat), shortest_lattice_vector(lat))
             if best is None or score > best[:2]:
                 best = (*score, hnfs[k])
         if best is not None:
@@ -599,7 +600,7 @@ def hop_endpoints(supercell: Atoms, hopset: HopSet, hop: Hop) -> Endpoints:
     start = hopset.site_frac[hop.site_from] @ cell
     end = (hopset.site_frac[hop.site_to] + np.asarray(hop.image)) @ cell
     shift = end - start
-    sc_short = _shortest_vector(supercell.cell.array)
+    sc_short = shortest_lattice_vector(supercell.cell.array)
     if np.linalg.norm(shift) >= 0.5 * sc_short:
         raise InputError(
             f"hop of {np.linalg.norm(shift):.2f} Å is too long for a supercell whose periodic "

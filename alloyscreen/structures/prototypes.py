@@ -75,7 +75,14 @@ PROTOTYPES: dict[str, PrototypeDef] = {
         "BiF3",
     ),
     "L12": PrototypeDef(
-        "L12", "L1_2", "AB3_cP4_221_c_a", 221, ((0.0, 0.5, 0.5),), ((0.0, 0.0, 0.0),), (3, 1), "Cu3Au"
+        "L12",
+        "L1_2",
+        "AB3_cP4_221_c_a",
+        221,
+        ((0.0, 0.5, 0.5),),
+        ((0.0, 0.0, 0.0),),
+        (3, 1),
+        "Cu3Au",
     ),
 }
 
@@ -258,8 +265,10 @@ def deduplicate(
             continue
         other = kept[match_index]
         prov = dict(other.provenance)
-        prov["also_generated_as"] = [*prov.get("also_generated_as", []), cand.id]
+        prov["also_generated_as"] = [*prov.get("also_generated_as", []), f"{cand.source}:{cand.id}"]
         kept[match_index] = replace(other, provenance=prov)
-        dropped.append({"dropped": cand.id, "duplicate_of": other.id})
+        dropped.append(
+            {"dropped": cand.id, "dropped_source": cand.source, "duplicate_of": other.id}
+        )
         logger.info("%s duplicates %s; kept %s", cand.id, other.id, other.id)
     return kept, dropped

@@ -200,42 +200,41 @@ def _reduce_2d(v1: np.ndarray, v2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return v1, v2
 
 
-def _inplane_primitive(atoms: Atoms, tol: float = 1e-3) -> Atoms:
-    """Reduce an OUC (cell rows a, b in-plane; c out of plane) to its primitive in-plane cell."""
+def _reduce_ouc(atoms: Atoms, tol: float = 1e-3) -> Atoms:
+    """Reduce an OUC (rows a, b in-plane; c out of plane) to the primitive in-plane cell and the
+    shortest period along the normal, using the pure translations of the crystal."""
     frac = atoms.get_scaled_positions(wrap=True)
     numbers = atoms.numbers
     cell = atoms.cell.array
-    ref = 0
-    candidates = []
-    for j in range(len(atoms)):
-        if numbers[j] != numbers[ref]:
-            continue
-        d = frac[j] - frac[ref]
-        if abs(d[2] - round(d[2])) > tol:
-            continue
-        t = np.array([d[0] % 1.0, d[1] % 1.0, 0.0])
-        t[np.isclose(t, 1.0, atol=tol)] = 0.0
-        candidates.append(t)
+    normal = np.cross(cell[0], cell[1])
+    normal /= np.linalg.norm(normal)
 
     def is_translation(t: np.ndarray) -> bool:
         shifted = frac + t
         for i in range(len(atoms)):
             diff = frac - shifted[i]
             diff -= np.round(diff)
-            cart = np.linalg.norm(diff @ cell, axis=1)
-            match = (cart < 0.05) & (numbers == numbers[i])
+            match = (np.linalg.norm(diff @ cell, axis=1) < 0.05) & (numbers == numbers[i])
             if not match.any():
                 return False
         return True
 
-    translations = [t for t in candidates if is_translation(t)]
-    n_trans = len({(round(t[0] / tol), round(t[1] / tol)) for t in translations})
-    if n_trans <= 1:
+    translations = []
+    for j in range(len(atoms)):
+        if numbers[j] != numbers[0]:
+            continue
+        t = (frac[j] - frac[0]) % 1.0
+        t[np.isclose(t, 1.0, atol=tol)] = 0.0
+        if is_translation(t):
+            translations.append(t)
+    if len(translations) <= 1:
         return atoms.copy()
+    period = float(np.dot(cell[2], normal))
+    inplane = [t for t in translations if t[2] < tol]
     full_area = float(np.linalg.norm(np.cross(cell[0], cell[1])))
-    prim_area = full_area / n_trans
+    prim_area = full_area / len(inplane)
     vecs = []
-    for t in translations:
+    for t in inplane:
         for n1 in (-1, 0, 1):
             for n2 in (-1, 0, 1):
                 v = (t[0] + n1) * cell[0] + (t[1] + n2) * cell[1]
@@ -243,22 +242,35 @@ def _inplane_primitive(atoms: Atoms, tol: float = 1e-3) -> Atoms:
                     vecs.append(v)
     vecs.sort(key=lambda v: float(np.linalg.norm(v)))
     v1 = vecs[0]
-    v2 = None
-    for v in vecs[1:]:
-        if abs(np.linalg.norm(np.cross(v1, v)) - prim_area) < 1e-3 * prim_area:
-            v2 = v
-            break
-    if v2 is None:  # pragma: no cover - numerical trouble; keep the non-reduced cell
+    v2 = next(
+        (
+            v
+            for v in vecs[1:]
+            if abs(np.linalg.norm(np.cross(v1, v)) - prim_area) < 1e-3 * prim_area
+        ),
+        None,
+    )
+    if v2 is None:  # pragma: no cover - numerical trouble; keep the cell as it is
         logger.warning("could not reduce the in-plane cell; keeping the oriented unit cell")
         return atoms.copy()
-    c = cell[2]
+    v1, v2 = _reduce_2d(v1, v2)
+    # shortest period along the normal: the translation with the smallest positive height
+    heights = [(float(t[2]), t) for t in translations if t[2] > tol]
+    if heights:
+        dz, t = min(heights, key=lambda x: x[0])
+        c = t @ cell
+    else:
+        dz, c = 1.0, cell[2]
     if np.dot(np.cross(v1, v2), c) < 0:
         v2 = -v2
+        v1, v2 = v2, v1
+        if np.dot(np.cross(v1, v2), c) < 0:  # pragma: no cover
+            v1 = -v1
     new_cell = np.array([v1, v2, c])
+    n_expected = round(len(atoms) * abs(np.linalg.det(new_cell)) / abs(np.linalg.det(cell)))
     new = Atoms(numbers=numbers, positions=atoms.positions, cell=new_cell, pbc=True)
-    new.wrap(eps=1e-9)
-    keep: list[int] = []
     f = new.get_scaled_positions(wrap=True)
+    keep: list[int] = []
     for i in range(len(new)):
         dup = False
         for k in keep:
@@ -270,10 +282,13 @@ def _inplane_primitive(atoms: Atoms, tol: float = 1e-3) -> Atoms:
         if not dup:
             keep.append(i)
     out = new[keep]
-    expected = len(atoms) // n_trans
-    if len(out) != expected:  # pragma: no cover - defensive
-        logger.warning("in-plane reduction gave %d atoms, expected %d", len(out), expected)
+    out.wrap(eps=1e-9)
+    if len(out) != n_expected:  # pragma: no cover - defensive
+        logger.warning(
+            "OUC reduction gave %d atoms, expected %d; not reduced", len(out), n_expected
+        )
         return atoms.copy()
+    del period, dz
     return out
 
 
@@ -295,7 +310,9 @@ def _cluster_heights(heights: np.ndarray, period: float | None, ztol: float) -> 
     return centres
 
 
-def _finalize_ouc(atoms: Atoms, miller: tuple[int, int, int], ztol: float, flipped: bool) -> SurfaceCell:
+def _finalize_ouc(
+    atoms: Atoms, miller: tuple[int, int, int], ztol: float, flipped: bool
+) -> SurfaceCell:
     cell, pos = _standard_orientation(atoms.cell.array, atoms.positions)
     # make c as upright as possible (subtract in-plane lattice vectors)
     c = cell[2].copy()
@@ -338,10 +355,12 @@ def surface_cell(
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
     hkl = _check_miller(miller)
-    conv = SpacegroupAnalyzer(_to_pymatgen(bulk), symprec=symprec).get_conventional_standard_structure()
+    conv = SpacegroupAnalyzer(
+        _to_pymatgen(bulk), symprec=symprec
+    ).get_conventional_standard_structure()
     gen = SlabGenerator(conv, hkl, min_slab_size=1, min_vacuum_size=1, primitive=False)
     ouc = AseAtomsAdaptor.get_atoms(gen.oriented_unit_cell)
-    ouc = _inplane_primitive(ouc)
+    ouc = _reduce_ouc(ouc)
     return _finalize_ouc(ouc, hkl, ztol, flipped=False)
 
 
@@ -430,7 +449,9 @@ def _face_fingerprint(cell: SurfaceCell, cut: float) -> list[tuple[int, np.ndarr
         feats = [ztop - slab.positions[i, 2]]
         for sp in species:
             dd = d[mask & (slab.numbers[j_idx] == sp)]
-            g = norm * np.exp(-0.5 * ((_FP_GRID[:, None] - dd[None, :]) / _FP_SIGMA) ** 2).sum(axis=1)
+            g = norm * np.exp(-0.5 * ((_FP_GRID[:, None] - dd[None, :]) / _FP_SIGMA) ** 2).sum(
+                axis=1
+            )
             feats.extend(g.tolist())
         out.append((int(slab.numbers[i]), np.array(feats)))
     return out
@@ -490,7 +511,11 @@ def find_terminations(
         src = flip if flipped else cell
         slab = cut_slab(src, cut - 1.0, cut, vacuum_A=10.0)
         li, _ = layer_indices(slab, ztol)
-        top_species = tuple(sorted({s for s, l in zip(slab.get_chemical_symbols(), li, strict=True) if l == li.max()}))
+        top_species = tuple(
+            sorted(
+                {s for s, l in zip(slab.get_chemical_symbols(), li, strict=True) if l == li.max()}
+            )
+        )
         label = f"({''.join(str(x) for x in cell.miller)}) t{index} [{'+'.join(top_species)}]"
         terms.append(
             Termination(cell.miller, index, label, top_species, flipped, cut, bottom, symmetric)
@@ -628,7 +653,9 @@ def substrate_slabs(
                 ztol=ztol,
             )
             if max_atoms is not None and len(slab.atoms) > max_atoms:
-                logger.info("%s: %d atoms > max_atoms=%d, left out", term.label, len(slab.atoms), max_atoms)
+                logger.info(
+                    "%s: %d atoms > max_atoms=%d, left out", term.label, len(slab.atoms), max_atoms
+                )
                 continue
             out.append(slab)
     return out
