@@ -183,6 +183,17 @@ def structure_step_tasks(
     return tasks
 
 
+def load_margins(store: ResultStore) -> dict[str, float] | None:
+    """Per-candidate percolation margins saved by the interphase step, if it ran."""
+    doc = store.get_document("margins")
+    return dict(doc) if doc else None
+
+
+def load_design(store: ResultStore) -> dict[str, Any] | None:
+    """The MI-SEI design saved by the interphase step, if it ran."""
+    return store.get_document("design")
+
+
 def run_campaign(
     workflow: Workflow,
     store: ResultStore,

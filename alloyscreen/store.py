@@ -185,6 +185,8 @@ class ResultStore:
         if calculator:
             query["calc"] = calculator
         for row in self._db.select(**query):
+            if row.get("task") == "document":
+                continue
             decoded = self._decode(row)
             if candidate_id is None or decoded.candidate_id == candidate_id:
                 yield decoded
@@ -193,7 +195,8 @@ class ResultStore:
         """Counts by task kind and status: ``{"relax": {"done": 3, "failed": 1}}``."""
         counts: dict[str, Counter] = defaultdict(Counter)
         for row in self._db.select(include_data=False):
-            counts[row.get("task", "?")][row.get("status", "?")] += 1
+            if row.get("task") != "document":
+                counts[row.get("task", "?")][row.get("status", "?")] += 1
         return {kind: dict(c) for kind, c in sorted(counts.items())}
 
     def __len__(self) -> int:
@@ -262,6 +265,32 @@ class ResultStore:
         if compute is None:
             from alloyscreen.engines.worker import execute_task as compute
         return self.put(compute(task), input_atoms=task.atoms, meta=dict(task.meta))
+
+    # ----- campaign documents (derived, non-atomistic results such as an interphase design) ----
+    def put_document(self, name: str, data: Any) -> None:
+        """Store a JSON-able document under ``name`` (replacing an earlier one)."""
+        key = f"document:{name}"
+        with self._db as db:
+            old = [row.id for row in db.select(task_key=key, include_data=False)]
+            if old:
+                db.delete(old)
+            db.write(
+                Atoms(),
+                key_value_pairs={
+                    "task_key": key,
+                    "task": "document",
+                    "status": "done",
+                    "document": name,
+                },
+                data={"document": to_jsonable(data)},
+            )
+
+    def get_document(self, name: str) -> Any | None:
+        """The document stored under ``name``, or ``None``."""
+        rows = list(self._db.select(task_key=f"document:{name}"))
+        if not rows:
+            return None
+        return from_jsonable(max(rows, key=lambda r: r.id).data.get("document"))
 
     def delete(self, keys: Iterable[str]) -> int:
         """Remove the rows of ``keys``; returns how many rows were deleted."""
