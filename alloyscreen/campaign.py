@@ -48,7 +48,8 @@ class CampaignResult:
 
     steps: dict[str, RunSummary] = field(default_factory=dict)
     formation_energies_eV_atom: dict[str, float] = field(default_factory=dict)
-    outputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    ranking: list[Any] = field(default_factory=list)
 
     @property
     def n_failed(self) -> int:
@@ -226,4 +227,45 @@ def run_campaign(
             continue
         tasks = structure_step_tasks(step, candidates, relaxed, spec, section.options)
         result.steps[step] = _run_step(step, tasks, store, engine, progress_factory)
+
+    output = Path(workflow.campaign.output)
+    rank_section = workflow.step("rank")
+    report_section = workflow.step("report")
+    if rank_section is not None or report_section is not None:
+        from alloyscreen.ranking import descriptors_from_store, rank_candidates
+        from alloyscreen.report import export_shortlist
+
+        options = rank_section.options if rank_section is not None else {}
+        ids = {c.id for c in candidates}
+        cands = [
+            c
+            for c in descriptors_from_store(
+                store, calculator=spec.name, margins=load_margins(store)
+            )
+            if c.id in ids
+        ]
+        ranked = rank_candidates(cands, options.get("weights"))
+        result.ranking = ranked
+        if rank_section is not None:
+            result.outputs["shortlist"] = str(export_shortlist(ranked, output / "shortlist.csv"))
+        if report_section is not None:
+            from alloyscreen.report import experimental_validation, write_report
+
+            directory = Path(report_section.options.get("directory", output / "report"))
+            files = write_report(
+                ranked,
+                directory,
+                title=f"alloyscreen report: {workflow.campaign.name}",
+                context={
+                    "workflow": workflow.source,
+                    "store": store.url,
+                    "calculator": spec.identity().label,
+                    "candidates": len(candidates),
+                },
+                validation=experimental_validation(ranked),
+                design=load_design(store),
+                top=options.get("top"),
+            )
+            result.outputs["report"] = str(files.html)
+            result.outputs["report_markdown"] = str(files.markdown)
     return result

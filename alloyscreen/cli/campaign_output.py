@@ -84,7 +84,23 @@ def print_campaign_summary(
                 f"{s['wall_time_s']:.1f}",
             )
         out_console.print(table)
+        if result.ranking:
+            _print_shortlist(result.ranking)
         err_console.print(f"results store: {store.url}")
         for label, path in result.outputs.items():
             err_console.print(f"{label}: {path}")
     return summary
+
+
+def _print_shortlist(ranked: Any) -> None:
+    from rich.table import Table
+
+    from alloyscreen.report import COLUMN_LABELS, TABLE_COLUMNS, format_cell
+
+    table = Table(title="Shortlist")
+    for col in TABLE_COLUMNS:
+        table.add_column(COLUMN_LABELS.get(col, col), no_wrap=True)
+    for r in ranked:
+        rec = r.as_record()
+        table.add_row(*[format_cell(rec, c) for c in TABLE_COLUMNS])
+    out_console.print(table)
