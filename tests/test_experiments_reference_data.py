@@ -73,6 +73,16 @@ def test_units_are_converted_to_canonical():
     assert mg.temperature_K is None
 
 
+def test_shipped_contact_angles_have_three_formula_systems():
+    # Jordan & Lane (1966): Cu; Choi et al. (2021): Ni foam 120 deg, oxidised (NiO) foam 0 deg
+    recs = rd.load_contact_angles()
+    formulas = {r.reduced_formula for r in recs if r.reduced_formula is not None}
+    assert {"Cu", "Ni", "NiO"} <= formulas
+    ni = next(r for r in recs if r.system == "Ni")
+    assert ni.value == pytest.approx(120.0)
+    assert ni.temperature_K is None  # not stated in the source abstract
+
+
 def test_names_never_match_a_formula():
     assert rd.reduced_formula("stainless steel") is None
     assert rd.reduced_formula("Li-Mg solid solution") is None
@@ -118,7 +128,7 @@ def test_frame_and_filter():
     assert hot
     assert all(abs(r.temperature_K - 688.15) < 1e-9 for r in hot)
     nmr = rd.filter_records(recs, methods=["nmr"])
-    assert [r.system for r in nmr] == ["Li3N"]
+    assert [r.system for r in nmr] == ["Li3N", "Li12Si7"]
     with pytest.raises(InputError, match="unknown property"):
         rd.filter_records(recs, property="band_gap")
 
