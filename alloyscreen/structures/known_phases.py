@@ -143,10 +143,9 @@ class PhaseRecord:
         """Conventional cell from the space group and the Wyckoff sites."""
         species = [str(s["element"]) for s in self.sites]
         coords = [[float(x) for x in s["xyz"]] for s in self.sites]
-        structure = Structure.from_spacegroup(
-            self.spacegroup_number, self.build_lattice(), species, coords, tol=1e-4
+        return structure_from_spacegroup(
+            self.spacegroup_number, self.build_lattice(), species, coords
         )
-        return clean_structure(structure)
 
     def provenance(self) -> dict[str, Any]:
         """Citation and crystallographic description for a candidate's provenance."""
@@ -174,6 +173,43 @@ class PhaseRecord:
             category=self.category,
             provenance=self.provenance(),
         )
+
+
+@lru_cache(maxsize=64)
+def _spacegroup(number: int) -> Any:
+    from pymatgen.symmetry.groups import SpaceGroup
+
+    return SpaceGroup.from_int_number(number)
+
+
+def structure_from_spacegroup(
+    number: int,
+    lattice: Lattice,
+    species: Sequence[str],
+    coords: Sequence[Sequence[float]],
+    *,
+    tol: float = 1e-4,
+) -> Structure:
+    """``Structure.from_spacegroup`` with the space-group object cached.
+
+    Same steps as :meth:`pymatgen.core.Structure.from_spacegroup` (orbit of every site under
+    the operations of ``SpaceGroup.from_int_number``, i.e. pymatgen's default setting, origin
+    choice 1 where there are two); building the ``SpaceGroup`` is slow in recent pymatgen
+    versions, so it is built once per number. The result is passed through
+    :func:`clean_structure`.
+    """
+    spg = _spacegroup(int(number))
+    if not spg.is_compatible(lattice):
+        raise InputError(
+            f"lattice {lattice.parameters} is incompatible with space group {spg.symbol}"
+        )
+    all_species: list[str] = []
+    all_coords: list[Any] = []
+    for sp, c in zip(species, coords, strict=True):
+        orbit = spg.get_orbit([float(x) for x in c], tol=tol)
+        all_species.extend([sp] * len(orbit))
+        all_coords.extend(orbit)
+    return clean_structure(Structure(lattice, all_species, all_coords))
 
 
 def clean_structure(structure: Structure, decimals: int = 10) -> Structure:

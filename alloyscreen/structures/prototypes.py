@@ -150,14 +150,11 @@ def vegard_volume_per_atom(counts: dict[str, int]) -> float:
 def prototype_structure(proto: str, a_element: str, b_element: str, lattice_a: float) -> Structure:
     """Conventional cell of prototype ``proto`` with A = ``a_element`` and B = ``b_element``."""
     p = PROTOTYPES[normalize_prototype(proto)]
+    from alloyscreen.structures.known_phases import structure_from_spacegroup
+
     species = [a_element] * len(p.a_sites) + [b_element] * len(p.b_sites)
     coords = [list(c) for c in (*p.a_sites, *p.b_sites)]
-    structure = Structure.from_spacegroup(
-        p.spacegroup_number, Lattice.cubic(lattice_a), species, coords
-    )
-    from alloyscreen.structures.known_phases import clean_structure
-
-    return clean_structure(structure)
+    return structure_from_spacegroup(p.spacegroup_number, Lattice.cubic(lattice_a), species, coords)
 
 
 def prototype_candidate(proto: str, element: str, *, li_rich: bool = True) -> Candidate:
