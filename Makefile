@@ -8,7 +8,7 @@ TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.alloyscreen-installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test dev lint format clean-results help
+.PHONY: demo test dev dft slurm lint format clean-results help
 
 help:
 	@echo "make demo   - set up .venv if needed and run workflows/demo.toml (results in results/)"
@@ -25,6 +25,15 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $(STAMP)
 
 dev: $(STAMP)
+
+# GPAW (serial build) and its PAW setups, for real DFT runs and tests (needs apt: run as root).
+dft: $(STAMP)
+	scripts/install-gpaw.sh $(VENV)
+
+# A single-node SLURM on this (Debian, root) machine, for the HPC tests and trying --engine slurm.
+slurm:
+	scripts/local-slurm.sh install
+	scripts/local-slurm.sh start
 
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/alloyscreen run workflows/demo.toml

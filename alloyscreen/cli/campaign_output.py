@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import typer
+
 from alloyscreen.cli._common import err_console, out_console
 
 
-def dry_run_plan(workflow: Any, engine_section: Any) -> dict[str, Any]:
+def dry_run_plan(workflow: Any, engine_section: Any, *, json_out: bool = False) -> dict[str, Any]:
     """Describe what ``run`` would do (steps, task counts, engine, batch script) and print it."""
     from alloyscreen.campaign import DEFAULT_CATEGORIES, load_campaign_candidates
     from alloyscreen.workflow import STEP_ORDER
@@ -41,9 +43,9 @@ def dry_run_plan(workflow: Any, engine_section: Any) -> dict[str, Any]:
         err_console.print(
             f"  {s['step']:<11} {s['candidates'] if s['candidates'] is not None else '-':>5} candidates  {s['options']}"
         )
-    if "job_script" in plan:
+    if "job_script" in plan and not json_out:
         err_console.print("[bold]batch script (one per SLURM job):[/bold]")
-        out_console.print(plan["job_script"], highlight=False, markup=False)
+        typer.echo(plan["job_script"])  # verbatim: rich would wrap the long worker command line
     return plan
 
 

@@ -184,7 +184,7 @@ def run(
             update={k: v for k, v in {"kind": engine, "workers": workers}.items() if v is not None}
         )
     if dry_run:
-        plan = dry_run_plan(wf, section)
+        plan = dry_run_plan(wf, section, json_out=json_out)
         if json_out:
             emit_json(plan)
         raise typer.Exit(EXIT_OK)

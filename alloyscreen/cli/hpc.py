@@ -112,6 +112,14 @@ def workflow_task_counts(workflow: Any, store: Any | None) -> dict[str, dict[str
     return counts
 
 
+def _command_text(argv: list[str]) -> str:
+    import shlex
+
+    if argv and Path(argv[0]).name in ("alloyscreen", "__main__.py"):
+        argv = ["alloyscreen", *argv[1:]]
+    return shlex.join(argv)
+
+
 def campaign_info(store_url: str) -> dict[str, Any] | None:
     """The running (or stale) campaign recorded next to ``store_url``, with its SLURM job states."""
     from alloyscreen.engines.slurm import (
@@ -133,7 +141,7 @@ def campaign_info(store_url: str) -> dict[str, Any] | None:
         "running": alive,
         "pid": state.get("pid"),
         "host": state.get("host"),
-        "command": " ".join(state.get("command", [])),
+        "command": _command_text(state.get("command", [])),
         "updated": state.get("updated"),
         "job_ids": ids,
         "jobs": None if jobs is None else {i: jobs.get(i, "gone") for i in ids},
@@ -365,28 +373,37 @@ def submit(
     )
 
     if dry_run:
+        from alloyscreen.errors import InputError
+
         worker_script = eng.job_script()
         exists = "://" in url or Path(url).is_file()
-        counts = workflow_task_counts(wf, ResultStore(url) if exists else None)
-        pending = sum(c["pending"] for c in counts.values())
-        if driver_script:
-            out_console.print(
-                "# ---- driver job (1 core; runs the campaign, submits the worker jobs) ----",
+        counts: dict[str, Any] | None = None
+        problem = None
+        try:
+            counts = workflow_task_counts(wf, ResultStore(url) if exists else None)
+        except InputError as exc:  # the scripts are still worth reviewing
+            problem = str(exc)
+        if not json_out:  # scripts verbatim (no console wrapping): they must stay runnable
+            if driver_script:
+                typer.echo(
+                    "# ---- driver job (1 core; runs the campaign, submits worker jobs) ----"
+                )
+                typer.echo(driver_script)
+            typer.echo(f"# ---- worker job script (up to {eng.jobs} such jobs; dask-jobqueue) ----")
+            typer.echo(worker_script)
+        if counts is not None:
+            pending = sum(c["pending"] for c in counts.values())
+            err_console.print(
+                f"{pending} pending task(s) in {url}"
+                + ("" if pending else ": nothing to compute, no job would be submitted"),
                 highlight=False,
-                markup=False,
             )
-            out_console.print(driver_script, highlight=False, markup=False)
-        out_console.print(
-            f"# ---- worker job script (up to {eng.jobs} such jobs; dask-jobqueue SLURMCluster) ----",
-            highlight=False,
-            markup=False,
-        )
-        out_console.print(worker_script, highlight=False, markup=False)
-        err_console.print(
-            f"{pending} pending task(s) in {url}"
-            + ("" if pending else ": nothing to compute, no job would be submitted"),
-            highlight=False,
-        )
+        else:
+            err_console.print(
+                f"[yellow]warning:[/yellow] pending tasks cannot be counted, and the campaign "
+                f"would stop with: {problem}",
+                highlight=False,
+            )
         if json_out:
             emit_json(
                 {
@@ -394,6 +411,7 @@ def submit(
                     "db": url,
                     "jobs": eng.jobs,
                     "pending": counts,
+                    "problem": problem,
                     "worker_job_script": worker_script,
                     "driver_job_script": driver_script,
                 }

@@ -116,7 +116,10 @@ def squeue_states(job_ids: Sequence[str] | None = None) -> dict[str, str] | None
     exe = shutil.which("squeue")
     if exe is None:
         return None
-    cmd = [exe, "--me", "--noheader", "--states=all", "--format=%i|%T"]
+    import getpass
+
+    # --user rather than --me: the latter needs SLURM >= 20.11
+    cmd = [exe, f"--user={getpass.getuser()}", "--noheader", "--states=all", "--format=%i|%T"]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
@@ -410,8 +413,8 @@ class SlurmEngine:
 
     def _prologue_lines(self) -> list[str]:
         t = self.threads_per_process
-        lines = [f"export {var}={t}" for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")]
-        lines.append(f"export OPENBLAS_NUM_THREADS={t}")
+        threads = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+        lines = [f"export {var}={t}" for var in threads]
         if self.gpus_per_job:
             lines.append(f"export {GPU_ENV}={self.gpus_per_job}")
         return lines + self.prologue
@@ -475,7 +478,7 @@ class SlurmEngine:
         if not tasks:
             return
         if self._fatal is not None:
-            raise RuntimeError(self._fatal)
+            raise InputError(f"engine 'slurm': {self._fatal}")
         client = self._ensure_cluster(len(tasks))
         from distributed import as_completed
 
@@ -496,7 +499,7 @@ class SlurmEngine:
             for fut in as_completed(futures, loop=client.loop):
                 task = by_future.pop(fut)
                 if self._fatal is not None:
-                    raise RuntimeError(self._fatal)
+                    raise InputError(f"engine 'slurm': {self._fatal}")
                 yield self._outcome(fut, task)
         finally:
             self._active = []
@@ -531,12 +534,11 @@ class SlurmEngine:
         return self._client
 
     def _start_cluster(self, target: int) -> None:
-        try:
-            import dask
-            from dask_jobqueue import SLURMCluster
-            from distributed import Client
-        except ImportError as exc:
-            raise MissingExtraError("dask-jobqueue", "hpc", "the slurm engine") from exc
+        jobqueue = _import_jobqueue()
+        import dask
+        from distributed import Client
+
+        SLURMCluster = jobqueue.SLURMCluster
         if shutil.which("sbatch") is None:
             raise InputError(
                 "engine 'slurm': sbatch not found on PATH; run on a SLURM login node "
@@ -562,7 +564,9 @@ class SlurmEngine:
                 cluster.sync(_sync_jobs, cluster, [], target)
         except Exception as exc:
             self.close()
-            raise InputError(f"engine 'slurm': submitting worker jobs failed: {exc}") from exc
+            raise InputError(
+                f"engine 'slurm': submitting worker jobs failed: {_command_error(exc)}"
+            ) from exc
         self._remember_jobs()
         self._write_state()
         logger.info("submitted %d SLURM job(s): %s", target, ", ".join(self.job_ids))
@@ -644,9 +648,9 @@ class SlurmEngine:
                 cluster.sync(_sync_jobs, cluster, dead, self._target_jobs)
         except Exception as exc:
             self._start_failures += 1
-            logger.warning("submitting a replacement SLURM job failed: %s", exc)
+            logger.warning("submitting a replacement SLURM job failed: %s", _command_error(exc))
             if self._start_failures >= MAX_START_FAILURES:
-                self._give_up(f"submitting replacement SLURM jobs failed: {exc}")
+                self._give_up(f"submitting replacement SLURM jobs failed: {_command_error(exc)}")
                 return
         self.n_replaced += len(dead)
         self._remember_jobs()
@@ -737,9 +741,36 @@ def _seen_workers_plugin(seen: set[str]) -> Any:
     return SeenWorkers()
 
 
-def _slurm_job_class() -> Any:
+def _command_error(exc: BaseException) -> str:
+    """The useful part of dask-jobqueue's error for a failed ``sbatch``: its stderr."""
+    text = str(exc)
+    if "stderr:" in text:
+        tail = text.split("stderr:", 1)[1].strip()
+        if tail:
+            return tail
+    return text.strip() or type(exc).__name__
+
+
+def _import_jobqueue() -> Any:
+    """Import ``dask_jobqueue.slurm`` without letting it take over Ctrl-C.
+
+    dask-jobqueue's ``runner`` module (imported by its ``slurm`` module) replaces the SIGINT
+    handler with ``sys.exit()`` at import time, which would turn Ctrl-C of a campaign into a
+    silent exit status 0. The handler in place before the import is restored.
+    """
+    import signal
+
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.getsignal(signal.SIGINT) if main else None
     try:
-        from dask_jobqueue.slurm import SLURMJob
+        import dask_jobqueue.slurm as jobqueue
     except ImportError as exc:
         raise MissingExtraError("dask-jobqueue", "hpc", "the slurm engine") from exc
-    return SLURMJob
+    finally:
+        if main and before is not None and signal.getsignal(signal.SIGINT) is not before:
+            signal.signal(signal.SIGINT, before)
+    return jobqueue
+
+
+def _slurm_job_class() -> Any:
+    return _import_jobqueue().SLURMJob
