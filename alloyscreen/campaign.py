@@ -134,10 +134,16 @@ def relax_tasks(
     elements: list[str] = []
     if runner.get("formation_energy", True):
         elements = sorted({el for c in chosen for el in c.elements})
-        for el in elements:
-            tasks.append(
-                make_task("relax", ELEMENT_PREFIX + el, elemental_reference(el), spec, science)
-            )
+        meta = {"category": "element", "prototype": "reference", "source": "elemental_reference"}
+        for el in list(elements):
+            try:
+                atoms = elemental_reference(el)
+            except InputError as exc:
+                # Formation energies of compounds with this element are then reported missing.
+                logger.warning("no formation energies with %s: %s", el, exc)
+                elements.remove(el)
+                continue
+            tasks.append(make_task("relax", ELEMENT_PREFIX + el, atoms, spec, science, meta))
     return tasks, elements
 
 
