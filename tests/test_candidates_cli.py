@@ -144,7 +144,7 @@ def test_shipped_candidate_sets_load():
 
     root = Path(__file__).resolve().parents[1] / "candidates"
     demo = load_candidates(root / "demo.json")
-    assert {c.id for c in demo} == {"Li-bcc", "LiAl-B32", "LiAg-B2", "Cu-fcc", "Li2O-C1"}
+    assert {c.id for c in demo} == {"Li-bcc", "LiAl-B32", "LiAg-B2", "Cu-fcc", "Li2S-C1"}
     assert max(c.natoms for c in demo) <= 16
     full = load_candidates(root / "li_binary_alloys.json")
     assert {"Li3Bi-D03", "LiAl-B32", "Cu-fcc", "LiF-B1"} <= {c.id for c in full}

@@ -106,7 +106,7 @@ def test_reference_classes():
     metals = reference_candidates(["metal"])
     sei = reference_candidates(["sei"])
     assert {c.formula for c in metals} == {"Cu", "Ni", "Fe"}
-    assert {"LiF", "Li2O", "Li3N", "LiCl"} <= {c.formula for c in sei}
+    assert {"LiF", "Li2O", "Li3N", "LiCl", "Li2S"} <= {c.formula for c in sei}
     assert all(c.category == "sei" and c.source == "reference" for c in sei)
     with pytest.raises(ValueError, match="unknown reference category"):
         reference_candidates(["oxide"])
@@ -118,3 +118,23 @@ def test_li_metal_lattice_is_ashcroft_mermin_value():
 
     li = next(r for r in known_phases() if r.id == "Li-bcc")
     assert li.lattice["a"] == reference_states[atomic_numbers["Li"]]["a"]
+
+
+def test_li2s_is_the_cited_antifluorite():
+    """Li2S: a = 5.708 Å, S 4a + Li 8c (Wyckoff 1963 as COD 9009060 / AMCSD 0011739)."""
+    rec = next(r for r in reference_phases() if r.id == "Li2S-C1")
+    assert rec.category == "sei"
+    assert rec.lattice["a"] == pytest.approx(5.708)
+    assert "9009060" in rec.citation
+    s = rec.structure()
+    assert len(s) == 12
+    assert s.composition.reduced_formula == "Li2S"
+    # every Li is tetrahedral: four S at a*sqrt(3)/4
+    li = next(i for i, site in enumerate(s) if site.specie.symbol == "Li")
+    neighbours = s.get_neighbors(s[li], 2.6)
+    assert len(neighbours) == 4
+    assert {n.specie.symbol for n in neighbours} == {"S"}
+    assert all(n.nn_distance == pytest.approx(5.708 * 3**0.5 / 4) for n in neighbours)
+    # same structure type as the shipped Li2O row (antifluorite), only larger
+    li2o = next(r for r in reference_phases() if r.id == "Li2O-C1").structure()
+    assert StructureMatcher(scale=True).fit_anonymous(s, li2o)
