@@ -525,6 +525,21 @@ class PresetDFTCalculator(Calculator):
             self._inner = self._make_inner(settings, work)
             self._inner_key = key
         work.calc = self._inner
+        try:
+            self.results = self._evaluate(work, properties)
+        except Exception as exc:
+            if not self._restart_on(exc):
+                raise
+            # The reused calculator cannot follow this structure (e.g. GPAW keeps the symmetry
+            # of the first structure it saw): start a fresh one for it.
+            logger.info("%s: fresh calculator for %s (%s)", self.code, work.symbols, exc)
+            self._inner = self._make_inner(settings, work)
+            self._inner_key = key
+            work.calc = self._inner
+            self.results = self._evaluate(work, properties)
+
+    @staticmethod
+    def _evaluate(work: Atoms, properties: Any) -> dict[str, Any]:
         results: dict[str, Any] = {
             "energy": float(work.get_potential_energy()),
             "forces": np.array(work.get_forces()),
@@ -535,7 +550,11 @@ class PresetDFTCalculator(Calculator):
             results["free_energy"] = results["energy"]
         if "stress" in properties:
             results["stress"] = np.array(work.get_stress())
-        self.results = results
+        return results
+
+    def _restart_on(self, exc: Exception) -> bool:
+        """Whether ``exc`` from a reused inner calculator warrants a fresh one (and a retry)."""
+        return False
 
     def _key(self, settings: StructureSettings, work: Atoms) -> tuple:
         """Inner calculators are reused (wave functions too) while this key stays the same."""
@@ -622,6 +641,11 @@ class GPAWCalculator(PresetDFTCalculator):
             pbc[axis] = False
             work.pbc = pbc
         return work
+
+    def _restart_on(self, exc: Exception) -> bool:
+        # GPAW moves atoms within the symmetry group of the first structure it was given; an NEB
+        # image or the other end point of a hop can break it.
+        return type(exc).__name__ == "SymmetryBrokenError"
 
     def _txt(self) -> Any:
         txt = self.runtime.get("txt")
