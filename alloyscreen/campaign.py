@@ -190,6 +190,66 @@ def structure_step_tasks(
     return tasks
 
 
+def interphase_step(
+    options: dict[str, Any],
+    candidates: Sequence[Candidate],
+    relaxed: dict[str, Atoms],
+    store: ResultStore,
+    output: Path,
+) -> dict[str, str]:
+    """``[steps.interphase]``: MI-SEI design (host + metal source) and per-alloy margins.
+
+    The design (summary, table, plot) and the percolation margin of every alloy candidate —
+    V_p of the chosen morphology minus V_FM when the alloy is mixed into the host at
+    ``alloy_fraction`` (mole fraction, default 0.1) — are saved in the store as documents, so
+    ``rank`` and ``report`` find them later. Alloys without a cited electronic class are treated
+    as metallic when ``assume_metallic`` (default true: Li–M intermetallics of the screen are
+    metals; set false for semiconducting ones such as Li3Sb).
+    """
+    from alloyscreen.interphase.coupling import Morphology
+    from alloyscreen.interphase.design import alloy_margins
+    from alloyscreen.interphase.design import interphase_step as design_step
+    from alloyscreen.interphase.products import relaxed_molar_volumes
+
+    own = {"alloy_fraction", "assume_metallic"}
+    design_options = {k: v for k, v in options.items() if k not in own}
+    output.mkdir(parents=True, exist_ok=True)
+    outcome = design_step(design_options, output)
+    outputs: dict[str, str] = {}
+    if outcome.get("design"):
+        store.put_document("design", outcome["design"])
+        if outcome["design"].get("plot"):
+            outputs["interphase design plot"] = str(outcome["design"]["plot"])
+    if outcome.get("assessments"):
+        store.put_document("assessments", outcome["assessments"])
+    host = options.get("host")
+    alloys = {c.id: c.formula for c in candidates if c.category == "alloy" and c.id in relaxed}
+    if host and alloys:
+        volumes_by_formula = relaxed_molar_volumes({cid: relaxed[cid] for cid in alloys})
+        from alloyscreen.interphase.composition import formula_key
+
+        volumes = {
+            cid: volumes_by_formula[formula_key(f)]
+            for cid, f in alloys.items()
+            if formula_key(f) in volumes_by_formula
+        }
+        morphology = Morphology(
+            aspect_ratio=float(options.get("aspect_ratio", 10.0)),
+            size_ratio=float(options.get("size_ratio", 1.0)),
+            distribution=str(options.get("distribution", "random")),
+        )
+        margins = alloy_margins(
+            alloys,
+            str(host),
+            fraction=float(options.get("alloy_fraction", 0.1)),
+            morphology=morphology,
+            molar_volumes=volumes,
+            assume_metallic=bool(options.get("assume_metallic", True)),
+        )
+        store.put_document("margins", margins)
+    return outputs
+
+
 def load_margins(store: ResultStore) -> dict[str, float] | None:
     """Per-candidate percolation margins saved by the interphase step, if it ran."""
     doc = store.get_document("margins")
@@ -235,6 +295,13 @@ def run_campaign(
         result.steps[step] = _run_step(step, tasks, store, engine, progress_factory)
 
     output = Path(workflow.campaign.output)
+    interphase = workflow.step("interphase")
+    if interphase is not None:
+        with progress_factory(f"{'interphase':<10}", 1) as advance:
+            result.outputs.update(
+                interphase_step(interphase.options, candidates, relaxed, store, output)
+            )
+            advance()
     rank_section = workflow.step("rank")
     report_section = workflow.step("report")
     if rank_section is not None or report_section is not None:

@@ -152,6 +152,8 @@ RUNNER_STEPS: dict[str, frozenset[str]] = {
             "route",
             "compositions",
             "max_fraction",
+            "alloy_fraction",
+            "assume_metallic",
         }
     ),
     "rank": frozenset({"weights", "top"}),

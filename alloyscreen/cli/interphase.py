@@ -1,9 +1,428 @@
-"""CLI commands: interphase (placeholder until the capability lands)."""
+"""CLI commands: ``alloyscreen interphase COMPOSITION``, ``interphase calibrate``, ``design``.
+
+``alloyscreen interphase`` is a group: ``calibrate`` (and ``analyse``) are sub-commands, and any
+other first argument is taken as the composition of ``analyse`` (so
+``alloyscreen interphase "Li6PS5Cl:Li10GeP2S12=4:1" --json`` works).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
+
+from alloyscreen.cli._common import (
+    EXIT_OK,
+    EXIT_TASKS_FAILED,
+    emit_json,
+    err_console,
+    fail,
+    handle_errors,
+    out_console,
+    progress_factory,
+)
+
+DEFAULT_COMMAND = "analyse"
+#: Default metal aspect ratio: needles of AR 10, the morphology the shipped literature
+#: observations are consistent with (see docs/interphase.md, calibration).
+DEFAULT_ASPECT_RATIO = 10.0
+
+
+class _CompositionGroup(TyperGroup):
+    """A group whose first argument, when it is not a sub-command, is a composition."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = [DEFAULT_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+
+def _morphology(aspect_ratio, size_ratio, distribution, shell_thickness, tunnelling_distance):
+    from alloyscreen.interphase.coupling import Morphology
+
+    return Morphology(
+        aspect_ratio=aspect_ratio,
+        size_ratio=size_ratio,
+        distribution=distribution,
+        shell_thickness=shell_thickness,
+        tunnelling_distance=tunnelling_distance,
+    )
+
+
+def _model(v_p: float | None, v_p_err: float):
+    from alloyscreen.interphase.coupling import EnginePercolation, FixedThreshold
+
+    if v_p is not None:
+        return FixedThreshold(v_p, v_p_err, source="--v-p")
+    return EnginePercolation()
+
+
+def _floats(text: str, option: str) -> list[float]:
+    try:
+        values = [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        fail(f"{option}: {text!r} is not a comma-separated list of numbers")
+    if not values:
+        fail(f"{option}: empty list")
+    return values
+
+
+def thermo_entries(
+    elements: list[str], calculator: str, db: str | None, workers: int, *, quiet: bool = False
+) -> tuple[list[Any], Any, list[Any]]:
+    """Relax the shipped phases of Li + ``elements`` through the store; return entries.
+
+    Returns ``(entries, run summary, phases)``. The relax tasks are content-keyed, so a second
+    call with the same store reuses the stored energies.
+    """
+    from alloyscreen.calculators import check_elements
+    from alloyscreen.engines import LocalEngine
+    from alloyscreen.interphase.thermo import entries_from_results, relax_tasks, thermo_phases
+    from alloyscreen.runner import run_tasks
+    from alloyscreen.store import DEFAULT_DB, ResultStore
+    from alloyscreen.tasks import CalculatorSpec
+
+    phases = thermo_phases(elements)
+    try:
+        check_elements(sorted({el for p in phases for el in p.atoms.get_chemical_symbols()}),
+                       calculator)  # fmt: skip
+    except ValueError as exc:
+        fail(str(exc))
+    spec = CalculatorSpec.make(calculator)
+    tasks = relax_tasks(phases, spec)
+    store = ResultStore(db or DEFAULT_DB)
+    with progress_factory(disable=quiet or len(tasks) < 2)("relax phases", len(tasks)) as adv:
+        summary = run_tasks(tasks, store, LocalEngine(workers), progress=lambda _r: adv())
+    return entries_from_results(summary.results), summary, phases
+
+
+def _print_assessment(summary: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Interphase of {summary['label']} against Li ({summary['route']})")
+    for col in ("product", "mol/fu", "V_m (cm3/mol)", "vol. fraction", "metallic", "volume from"):
+        table.add_column(col)
+    for p in summary["products"]:
+        table.add_row(
+            p["formula"],
+            f"{p['moles']:.4g}",
+            f"{p['molar_volume_cm3_mol']:.2f}",
+            f"{p['volume_fraction']:.3f}",
+            "yes" if p["metallic"] else "no",
+            p["volume_source"],
+        )
+    out_console.print(table)
+    vp = summary["v_p"]
+    lines = [
+        f"reaction: {summary['reaction']}",
+        f"Li consumed: {summary['li_consumed_per_fu']:.4g} mol per formula unit",
+        f"V_FM = {summary['v_fm']:.4f}",
+        (f"V_p = {vp:.4f} ± {summary['v_p_err']:.4f} ({summary['threshold_source']})"
+         if vp is not None else "V_p: never percolates"),
+        (f"margin V_p - V_FM = {summary['margin']:+.4f} (borderline band ±{summary['band']:.3f})"
+         if summary["margin"] is not None else "margin: unbounded"),
+        f"classification: [bold]{summary['classification']}[/bold]",
+    ]  # fmt: skip
+    if summary.get("sigma_e_S_cm") is not None:
+        lines.append(f"sigma_e (GEM) = {summary['sigma_e_S_cm']:.3g} S/cm")
+    for line in lines:
+        out_console.print(line, highlight=False)
+
+
+@handle_errors
+def analyse(
+    composition: str = typer.Argument(
+        ..., help="Formula, doped formula or blend: 'Li6PS5Cl', 'Li5.8Cu0.2PS5Cl', 'A:B=4:1'."
+    ),
+    route: str = typer.Option("curated", "--route", help="curated, thermo or mp."),
+    aspect_ratio: float = typer.Option(
+        DEFAULT_ASPECT_RATIO, "--aspect-ratio", help="Metal particle aspect ratio a/b."
+    ),
+    size_ratio: float = typer.Option(1.0, "--size-ratio", help="Metal / insulator grain size."),
+    distribution: str = typer.Option(
+        "random", "--distribution", help="random, enveloped or segregated."
+    ),
+    shell_thickness: float = typer.Option(0.0, "--shell-thickness", help="Enveloped shell s."),
+    tunnelling_distance: float = typer.Option(
+        0.0, "--tunnelling-distance", help="Tunnelling distance d (metal radii)."
+    ),
+    v_p: float | None = typer.Option(
+        None, "--v-p", help="Use this V_p instead of the percolation engine."
+    ),
+    v_p_err: float = typer.Option(0.0, "--v-p-err", help="Uncertainty of --v-p."),
+    calculator: str = typer.Option("chgnet", "--calculator", "-c", help="Thermo route calculator."),
+    db: str | None = typer.Option(None, "--db", help="Results store for the thermo route."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Thermo route worker processes."),
+    reactions: list[Path] = typer.Option(
+        [], "--reactions", help="Extra/overriding reduction-reaction JSON file(s)."
+    ),
+    products: list[Path] = typer.Option(
+        [], "--products", help="Extra/overriding product JSON file(s) (volumes, metallic)."
+    ),
+    relaxed_volumes: bool = typer.Option(
+        False, "--relaxed-volumes", help="Thermo route: use relaxed molar volumes of products."
+    ),
+    sigma_metal: float | None = typer.Option(None, "--sigma-metal", help="Metal sigma, S/cm."),
+    sigma_insulator: float | None = typer.Option(
+        None, "--sigma-insulator", help="Insulating-matrix sigma, S/cm."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+) -> None:
+    """Reduction products against Li, V_FM, V_p, margin and SEI/MI-SEI/borderline/MCI class."""
+    from alloyscreen.interphase.classification import assess_volumes
+    from alloyscreen.interphase.composition import parse_composition
+    from alloyscreen.interphase.coupling import (
+        ILLUSTRATIVE_SIGMA_INSULATOR_S_CM,
+        ILLUSTRATIVE_SIGMA_METAL_S_CM,
+    )
+    from alloyscreen.interphase.products import (
+        load_product_table,
+        relaxed_molar_volumes,
+        with_relaxed_volumes,
+    )
+    from alloyscreen.interphase.reactions import load_reaction_table, reduce_curated
+    from alloyscreen.interphase.volumes import interphase_volumes
+
+    if route not in ("curated", "thermo", "mp"):
+        fail(f"--route must be curated, thermo or mp, got {route!r}")
+    if relaxed_volumes and route != "thermo":
+        fail("--relaxed-volumes needs --route thermo (the relaxed structures come from it)")
+    inp = parse_composition(composition)
+    morphology = _morphology(
+        aspect_ratio, size_ratio, distribution, shell_thickness, tunnelling_distance
+    )
+    table = load_product_table(products)
+    extra: dict[str, Any] = {}
+    exit_code = EXIT_OK
+    if route == "curated":
+        reduction = reduce_curated(inp, load_reaction_table(reactions))
+    else:
+        from alloyscreen.interphase.thermo import (
+            materials_project_entries,
+            reduce_thermo,
+        )
+
+        elements = sorted({str(el) for el in inp.composition.elements} - {"Li"})
+        if route == "thermo":
+            entries, summary, phases = thermo_entries(
+                elements, calculator, db, workers, quiet=json_out
+            )
+            exit_code = EXIT_TASKS_FAILED if summary.n_failed else EXIT_OK
+            extra["calculator"] = calculator
+            extra["phase_set"] = [
+                {"id": p.id, "formula": p.formula, "source": p.source} for p in phases
+            ]
+            extra["n_cached"], extra["n_computed"] = summary.n_cached, summary.n_computed
+            if relaxed_volumes:
+                relaxed = {r.candidate_id: r.atoms for r in summary.results if r.done}
+                table = with_relaxed_volumes(
+                    table, relaxed_molar_volumes(relaxed), calculator=calculator
+                )
+        else:
+            entries = materials_project_entries(elements)
+            extra["phase_set"] = [
+                {"id": getattr(e, "entry_id", None), "formula": e.composition.reduced_formula}
+                for e in entries
+            ]
+        reduction = reduce_thermo(inp, entries, route=route)
+    assessment = assess_volumes(
+        interphase_volumes(reduction, table),
+        morphology,
+        model=_model(v_p, v_p_err),
+        sigma_metal_S_cm=sigma_metal or ILLUSTRATIVE_SIGMA_METAL_S_CM,
+        sigma_insulator_S_cm=sigma_insulator or ILLUSTRATIVE_SIGMA_INSULATOR_S_CM,
+    )
+    record = {**assessment.summary(), **extra}
+    if json_out:
+        emit_json(record)
+    else:
+        _print_assessment(record)
+    raise typer.Exit(exit_code)
+
+
+@handle_errors
+def calibrate(
+    observations: Path = typer.Argument(
+        ..., help="CSV with columns composition, outcome (benign|detrimental)[, citation, doi]."
+    ),
+    aspect_ratios: str = typer.Option(
+        "0.1,0.2,0.5,1,2,5,10", "--aspect-ratios", help="Aspect ratios to check."
+    ),
+    distributions: str = typer.Option(
+        "random", "--distributions", help="Distributions to check (comma-separated)."
+    ),
+    size_ratios: str = typer.Option("1", "--size-ratios", help="Size ratios to check."),
+    no_morphologies: bool = typer.Option(
+        False, "--no-morphologies", help="Only the V_p window (no percolation engine needed)."
+    ),
+    reactions: list[Path] = typer.Option([], "--reactions", help="Extra reaction file(s)."),
+    products: list[Path] = typer.Option([], "--products", help="Extra product file(s)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+) -> None:
+    """Window of V_p consistent with benign/detrimental observations; flags contradictions."""
+    from alloyscreen.interphase.calibration import calibrate_file
+    from alloyscreen.interphase.coupling import morphology_grid
+    from alloyscreen.interphase.products import load_product_table
+    from alloyscreen.interphase.reactions import load_reaction_table
+
+    morphs = None
+    if not no_morphologies:
+        morphs = morphology_grid(
+            _floats(aspect_ratios, "--aspect-ratios"),
+            [d.strip() for d in distributions.split(",") if d.strip()],
+            _floats(size_ratios, "--size-ratios"),
+        )
+    result = calibrate_file(
+        observations,
+        morphologies=morphs,
+        reactions=load_reaction_table(reactions),
+        products=load_product_table(products),
+    )
+    record = result.summary()
+    if json_out:
+        emit_json(record)
+        raise typer.Exit(EXIT_OK)
+    for o in result.observations:
+        out_console.print(f"{o.outcome:11s} V_FM = {o.v_fm:.4f}  {o.composition}", highlight=False)
+    if result.consistent:
+        hi = "unbounded" if result.v_p_max is None else f"{result.v_p_max:.4f}"
+        out_console.print(
+            f"V_p window: {result.v_p_min:.4f} < V_p <= {hi}", highlight=False, style="bold"
+        )
+        for m in result.morphologies:
+            mark = "consistent" if m.consistent else "excluded"
+            out_console.print(
+                f"  {m.morphology.label:40s} V_p = {m.v_p:.4f} ± {m.v_p_err:.4f}  {mark}",
+                highlight=False,
+            )
+    else:
+        out_console.print("[bold red]contradictory observations: no V_p window[/bold red]")
+        for c in result.contradictions:
+            out_console.print(f"  {c.message()}", highlight=False)
+    for o in result.unexplained:
+        err_console.print(
+            f"note: {o.composition} is detrimental without metal (not explained by percolation)"
+        )
+    raise typer.Exit(EXIT_OK)
+
+
+@handle_errors
+def design(
+    host: str = typer.Option(..., "--host", help="Host electrolyte, e.g. Li6PS5Cl."),
+    metal_source: str = typer.Option(
+        ..., "--metal-source", help="Second electrolyte (Li10GeP2S12), dopant (Cu) or alloy."
+    ),
+    margin: float = typer.Option(0.2, "--margin", help="Safety margin (fraction of V_p)."),
+    absolute_margin: bool = typer.Option(
+        False, "--absolute-margin", help="Read --margin as a volume fraction, not relative."
+    ),
+    kind: str = typer.Option("auto", "--kind", help="auto, electrolyte, dopant or alloy."),
+    dopant_charge: float | None = typer.Option(
+        None, "--dopant-charge", help="Li removed per dopant atom (default 1)."
+    ),
+    max_fraction: float = typer.Option(1.0, "--max-fraction", help="Upper end of x."),
+    aspect_ratio: float = typer.Option(
+        DEFAULT_ASPECT_RATIO, "--aspect-ratio", help="Baseline metal aspect ratio."
+    ),
+    size_ratio: float = typer.Option(1.0, "--size-ratio", help="Baseline size ratio."),
+    distribution: str = typer.Option("random", "--distribution", help="Baseline distribution."),
+    shell_thickness: float = typer.Option(0.0, "--shell-thickness", help="Enveloped shell s."),
+    tunnelling_distance: float = typer.Option(
+        0.0, "--tunnelling-distance", help="Tunnelling distance d."
+    ),
+    v_p: float | None = typer.Option(None, "--v-p", help="Fixed V_p instead of the engine."),
+    v_p_err: float = typer.Option(0.0, "--v-p-err", help="Uncertainty of --v-p."),
+    reactions: list[Path] = typer.Option([], "--reactions", help="Extra reaction file(s)."),
+    products: list[Path] = typer.Option([], "--products", help="Extra product file(s)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="Write a PNG: V_FM vs fraction against V_p bands."
+    ),
+) -> None:
+    """MI-SEI design: largest blend/doping fraction keeping V_FM below V_p minus a margin."""
+    from alloyscreen.interphase.design import (
+        default_design_morphologies,
+        design_document,
+        design_mixture,
+        plot_design,
+    )
+    from alloyscreen.interphase.products import load_product_table
+    from alloyscreen.interphase.reactions import load_reaction_table
+
+    base = _morphology(aspect_ratio, size_ratio, distribution, shell_thickness, tunnelling_distance)
+    morphs = [base] if v_p is not None else default_design_morphologies(base)
+    result = design_mixture(
+        host,
+        metal_source,
+        margin=margin,
+        margin_mode="absolute" if absolute_margin else "relative",
+        morphologies=morphs,
+        kind=kind,
+        dopant_charge=dopant_charge,
+        max_fraction=max_fraction,
+        model=_model(v_p, v_p_err),
+        reactions=load_reaction_table(reactions),
+        products=load_product_table(products),
+    )
+    plot = plot_design(result, output) if output is not None else None
+    doc = design_document(result, plot)
+    if json_out:
+        emit_json(
+            {
+                **doc,
+                "host": result.host,
+                "metal_source": result.metal_source,
+                "source_kind": result.source_kind,
+                "fraction_definition": result.fraction_definition,
+                "margin": result.margin,
+                "margin_mode": result.margin_mode,
+                "metal_products": list(result.metal_products),
+                "skipped_morphologies": [
+                    {"morphology": label, "reason": why} for label, why in result.skipped
+                ],
+                "curve": {"fraction": list(result.fractions), "v_fm": list(result.v_fm)},
+            }
+        )
+        raise typer.Exit(EXIT_OK)
+    from rich.table import Table
+
+    table = Table(title=f"MI-SEI design: {host} + {metal_source} ({result.source_kind})")
+    for col in ("morphology", "V_p", "target V_FM", "max x", "gain", "limited by"):
+        table.add_column(col)
+    for row in result.table():
+        vp = row["v_p"]
+        gain = row["gain_vs_baseline"]
+        table.add_row(
+            str(row["morphology"]),
+            "never" if vp is None else f"{vp:.4f} ± {row['v_p_err']:.4f}",
+            "-" if row["target_v_fm"] is None else f"{row['target_v_fm']:.4f}",
+            f"{row['max_fraction']:.4f}",
+            "-" if gain is None else f"x{gain:.2f}",
+            str(row["limited_by"]),
+        )
+    out_console.print(table)
+    out_console.print(f"x = {result.fraction_definition}", highlight=False)
+    for label, why in result.skipped:
+        err_console.print(f"skipped {label}: {why}", highlight=False)
+    if plot is not None:
+        err_console.print(f"plot: {plot}")
+    raise typer.Exit(EXIT_OK)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to app."""
+    """Add ``interphase`` (group: COMPOSITION | analyse | calibrate) and ``design``."""
+    interphase_app = typer.Typer(
+        name="interphase",
+        cls=_CompositionGroup,
+        help=(
+            "Interphase against Li: 'alloyscreen interphase COMPOSITION --options' "
+            "(= 'interphase analyse COMPOSITION'), or 'alloyscreen interphase calibrate OBS.csv'."
+        ),
+        no_args_is_help=True,
+    )
+    interphase_app.command("analyse")(analyse)
+    interphase_app.command("calibrate")(calibrate)
+    app.add_typer(interphase_app, name="interphase")
+    app.command("design")(design)
