@@ -1,9 +1,334 @@
-"""CLI commands: migration (placeholder until the capability lands)."""
+"""CLI commands: ``alloyscreen migration CANDIDATES.json`` and ``alloyscreen migration plot ID``.
+
+``migration CANDIDATES.json ...`` is shorthand for ``migration run CANDIDATES.json ...``: the group
+below dispatches its first argument to a sub-command when it names one (``plot``, ``run``) and to
+``run`` otherwise. Both steps go through the results store: candidates are relaxed with the
+``relax`` task (as the campaign runner does), then the ``migration`` task runs on the relaxed
+structures; reruns are cached and an interrupted run resumes.
+"""
 
 from __future__ import annotations
 
+import inspect
+from pathlib import Path
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
+
+from alloyscreen.cli._common import (
+    EXIT_OK,
+    EXIT_TASKS_FAILED,
+    emit_json,
+    err_console,
+    fail,
+    handle_errors,
+    out_console,
+    progress_factory,
+)
+
+#: Relaxation options of ``alloyscreen relax`` (explicit, so the two commands share cached rows).
+RELAX_OPTIONS = {"fmax": 0.05, "max_steps": 300, "optimizer": "BFGS", "formation_energy": False}
+
+
+class _MigrationGroup(TyperGroup):
+    """A group whose first argument is either a sub-command or the candidates file of ``run``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+migration_app = typer.Typer(
+    cls=_MigrationGroup,
+    name="migration",
+    no_args_is_help=True,
+    help=(
+        "Li migration barriers (CI-NEB), network barrier and D(T) estimate.\n\n"
+        "  alloyscreen migration CANDIDATES.json [OPTIONS]   (same as: migration run ...)\n\n"
+        "  alloyscreen migration plot ID -o mep.png"
+    ),
+)
+
+DB_OPTION = typer.Option(
+    None, "--db", help="Results store: SQLite file or ASE db URL (default: results/alloyscreen.db)."
+)
+
+
+def _open_store(db: str | None) -> Any:
+    from alloyscreen.store import DEFAULT_DB, ResultStore
+
+    return ResultStore(db or DEFAULT_DB)
+
+
+def _science_defaults() -> dict[str, Any]:
+    from alloyscreen.properties.migration import migration_barriers
+
+    sig = inspect.signature(migration_barriers)
+    return {
+        name: p.default
+        for name, p in sig.parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+
+
+def _split_ids(ids: list[str] | None) -> list[str] | None:
+    if not ids:
+        return None
+    out = [part.strip() for text in ids for part in text.split(",") if part.strip()]
+    return out or None
+
+
+def hop_record(hop: dict[str, Any]) -> dict[str, Any]:
+    """JSON-ready summary of one stored hop (no structures)."""
+    keys = (
+        "hop_id",
+        "mechanism",
+        "status",
+        "reason",
+        "converged",
+        "barrier_eV",
+        "barrier_reverse_eV",
+        "reaction_energy_eV",
+        "hop_length_A",
+        "wyckoff_from",
+        "wyckoff_to",
+        "multiplicity",
+        "saddle_image",
+        "n_images",
+        "steps",
+        "n_force_calls",
+        "max_force_eV_A",
+    )
+    return {k: hop.get(k) for k in keys}
+
+
+def migration_records(results: list[Any], relax_failed: dict[str, Any]) -> list[dict[str, Any]]:
+    """One JSON-ready record per candidate: barriers per hop, network barrier, D estimate."""
+    records = []
+    for r in results:
+        res = r.result or {}
+        records.append(
+            {
+                "id": r.candidate_id,
+                "formula": res.get("formula", r.formula),
+                "status": r.status,
+                "hops": [hop_record(h) for h in res.get("hops") or []],
+                "network_barrier_eV": res.get("network_barrier_eV"),
+                "network_dimensionality": res.get("network_dimensionality"),
+                "network_barrier_3d_eV": res.get("network_barrier_3d_eV"),
+                "D_298K_cm2_s": res.get("D_298K_cm2_s"),
+                "D0_cm2_s": res.get("D0_cm2_s"),
+                "diffusion_note": res.get("diffusion_note"),
+                "supercell_n_atoms": res.get("supercell_n_atoms"),
+                "n_force_calls": res.get("n_force_calls"),
+                "cached": r.cached,
+                "calculator": r.calculator.get("name"),
+                "error": r.error,
+                "key": r.key,
+            }
+        )
+    for cid, stored in relax_failed.items():
+        records.append(
+            {
+                "id": cid,
+                "formula": stored.formula,
+                "status": "failed",
+                "hops": [],
+                "network_barrier_eV": None,
+                "network_dimensionality": None,
+                "network_barrier_3d_eV": None,
+                "D_298K_cm2_s": None,
+                "D0_cm2_s": None,
+                "diffusion_note": None,
+                "supercell_n_atoms": None,
+                "n_force_calls": None,
+                "cached": stored.cached,
+                "calculator": stored.calculator.get("name"),
+                "error": f"relaxation failed: {(stored.error or '').splitlines()[0] if stored.error else ''}",
+                "key": stored.key,
+            }
+        )
+    return records
+
+
+def _fmt(x: float | None, spec: str) -> str:
+    return "" if x is None else format(x, spec)
+
+
+def _print_table(records: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Li migration (CI-NEB); D is an estimate, see docs/migration.md")
+    for col in ("id", "formula", "hops ok", "barriers (eV)", "E* (eV)", "dim", "D298 (cm²/s)"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("status", min_width=8)
+    for rec in records:
+        hops = rec["hops"]
+        ok = [h for h in hops if h["converged"]]
+        barriers = ", ".join(f"{h['barrier_eV']:.3f}/{h['barrier_reverse_eV']:.3f}" for h in ok)
+        status = rec["status"] if rec["status"] == "done" else f"[red]{rec['status']}[/red]"
+        if rec["status"] != "done" and rec["error"]:
+            status += " " + rec["error"].splitlines()[0][:70]
+        if rec["cached"]:
+            status += " (cached)"
+        table.add_row(
+            rec["id"],
+            rec["formula"],
+            f"{len(ok)}/{len(hops)}",
+            barriers,
+            _fmt(rec["network_barrier_eV"], ".3f"),
+            "" if not rec["network_dimensionality"] else f"{rec['network_dimensionality']}D",
+            _fmt(rec["D_298K_cm2_s"], ".2e"),
+            status,
+        )
+    out_console.print(table)
+
+
+@migration_app.command("run")
+@handle_errors
+def run(
+    files: list[Path] = typer.Argument(
+        ..., help="Candidate set (JSON) or structure files (CIF, POSCAR, extxyz)."
+    ),
+    ids: list[str] | None = typer.Option(
+        None, "--ids", help="Only these candidate ids (repeat or comma-separate)."
+    ),
+    calculator: str = typer.Option(
+        "chgnet", "--calculator", "-c", help="Calculator name or module:Class."
+    ),
+    fmax: float = typer.Option(0.05, "--fmax", help="NEB force threshold (eV/Å)."),
+    images: int = typer.Option(5, "--images", min=1, help="Intermediate NEB images."),
+    max_hops: int = typer.Option(
+        4, "--max-hops", min=1, help="Distinct hops per structure, shortest first."
+    ),
+    max_steps: int = typer.Option(
+        300, "--max-steps", min=1, help="NEB optimizer steps per hop (both stages)."
+    ),
+    species: str = typer.Option("Li", "--species", help="Migrating element."),
+    mechanism: str = typer.Option("vacancy", "--mechanism", help="vacancy, interstitial or both."),
+    min_length: float = typer.Option(
+        8.0, "--min-length", help="Smallest supercell lattice vector (Å)."
+    ),
+    db: str | None = DB_OPTION,
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+) -> None:
+    """Relax the candidates, then compute CI-NEB barriers, network barrier and D(298 K)."""
+    from alloyscreen.calculators import check_elements
+    from alloyscreen.campaign import load_campaign_candidates, relax_tasks, structure_step_tasks
+    from alloyscreen.engines import LocalEngine
+    from alloyscreen.runner import run_tasks
+    from alloyscreen.structures.candidates import CATEGORIES
+    from alloyscreen.tasks import CalculatorSpec
+
+    for f in files:
+        if not f.exists():
+            fail(
+                f"{f}: no such file; give a candidate set (candidates generate) or structure files"
+            )
+    candidates = load_campaign_candidates([str(f) for f in files], _split_ids(ids))
+    chosen = [c for c in candidates if species in c.elements]
+    skipped = [c.id for c in candidates if species not in c.elements]
+    if skipped:
+        err_console.print(f"skipped (no {species}): {', '.join(skipped)}", highlight=False)
+    if not chosen:
+        fail(f"no candidate contains {species}; nothing to compute")
+    for cand in chosen:
+        try:
+            check_elements(cand.elements, calculator)
+        except ValueError as exc:
+            fail(f"{cand.id}: {exc}")
+
+    chosen_options = {
+        "fmax": fmax,
+        "n_images": images,
+        "max_hops": max_hops,
+        "max_steps": max_steps,
+        "species": species,
+        "mechanism": mechanism,
+        "min_length_A": min_length,
+    }
+    defaults = _science_defaults()
+    # Only non-default values enter the task parameters, so that a default run shares its
+    # content keys (cached results) with a workflow's [steps.migration] without options.
+    science = {k: v for k, v in chosen_options.items() if defaults.get(k) != v}
+    spec = CalculatorSpec.make(calculator)
+    store = _open_store(db)
+    engine = LocalEngine(workers)
+    factory = progress_factory(disable=json_out)
+    try:
+        relax, _ = relax_tasks(chosen, spec, dict(RELAX_OPTIONS))
+        with factory("relax", len(relax)) as advance:
+            relaxed_summary = run_tasks(relax, store, engine, progress=lambda _r: advance())
+        relaxed = {r.candidate_id: r.atoms for r in relaxed_summary.results if r.done}
+        relax_failed = {r.candidate_id: r for r in relaxed_summary.results if not r.done}
+        tasks = structure_step_tasks(
+            "migration", chosen, relaxed, spec, {**science, "categories": list(CATEGORIES)}
+        )
+        with factory("migration", len(tasks)) as advance:
+            summary = run_tasks(tasks, store, engine, progress=lambda _r: advance())
+    finally:
+        engine.close()
+    records = migration_records(summary.results, relax_failed)
+    if json_out:
+        emit_json(records)
+    else:
+        _print_table(records)
+        err_console.print(
+            f"store: {store.url}  ({summary.n_computed} computed, {summary.n_cached} cached); "
+            f"plot a path with: alloyscreen migration plot ID",
+            highlight=False,
+        )
+    failed = summary.n_failed or relax_failed
+    raise typer.Exit(EXIT_TASKS_FAILED if failed else EXIT_OK)
+
+
+@migration_app.command("plot")
+@handle_errors
+def plot(
+    candidate_id: str = typer.Argument(..., help="Candidate id of a stored migration result."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="PNG file (default: results/migration_<ID>.png)."
+    ),
+    key: str | None = typer.Option(
+        None, "--key", help="A specific stored result (content key) when there are several."
+    ),
+    db: str | None = DB_OPTION,
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+) -> None:
+    """Re-plot the minimum energy paths of a stored migration result (from the store alone)."""
+    from alloyscreen.properties.migration import plot_mep
+
+    store = _open_store(db)
+    if key:
+        found = store.get(key)
+        rows = [found] if found is not None and found.kind == "migration" else []
+    else:
+        rows = list(store.rows(kind="migration", candidate_id=candidate_id))
+    rows = [r for r in rows if r.result and r.result.get("hops")]
+    if not rows:
+        fail(
+            f"no stored migration path for '{candidate_id}' in {store.url}; "
+            "run: alloyscreen migration CANDIDATES.json first"
+        )
+    # newest done result first, else the newest failed one (its partial paths)
+    row = max(rows, key=lambda r: (r.done, r.row_id))
+    if len(rows) > 1 and not json_out:
+        err_console.print(
+            f"{len(rows)} stored results for {candidate_id}; plotting row {row.row_id} "
+            f"({row.calculator.get('name')}, {row.status}); choose another with --key",
+            highlight=False,
+        )
+    out = output or Path("results") / f"migration_{candidate_id.replace(':', '_')}.png"
+    path = plot_mep(row.result, out, title=f"{candidate_id}: {row.result.get('formula', '')}")
+    if json_out:
+        emit_json({"id": candidate_id, "key": row.key, "status": row.status, "png": str(path)})
+    else:
+        err_console.print(f"wrote {path}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to app."""
+    """Add the ``migration`` command group."""
+    app.add_typer(migration_app, name="migration")

@@ -516,7 +516,31 @@ def _min_height(cell: np.ndarray) -> float:
     return float(vol / np.linalg.norm(np.cross(cell[[1, 2, 0]], cell[[2, 0, 1]]), axis=1).max())
 
 
-_COMBOS = np.array([c for c in itertools.product(range(-2, 3), repeat=3) if any(c)], dtype=float)
+_COMBOS = np.array([c for c in itertools.product(range(-1, 2), repeat=3) if any(c)], dtype=float)
+
+
+def _pair_reduce(lattices: np.ndarray, rounds: int = 12) -> np.ndarray:
+    """Vectorised pairwise (Gauss) size reduction of many 3x3 bases, shape (k, 3, 3).
+
+    Not a full Minkowski reduction, but afterwards the shortest of the +-1 combinations of the
+    basis vectors is a tight upper bound of the shortest lattice vector for nearly every basis.
+    """
+    b = lattices.copy()
+    for _ in range(rounds):
+        changed = False
+        for i in range(3):
+            for j in range(3):
+                if i == j:
+                    continue
+                num = np.einsum("kx,kx->k", b[:, i], b[:, j])
+                den = np.einsum("kx,kx->k", b[:, j], b[:, j])
+                q = np.round(num / den)
+                if np.any(q):
+                    b[:, i] -= q[:, None] * b[:, j]
+                    changed = True
+        if not changed:
+            break
+    return b
 
 
 def supercell_matrix(cell: np.ndarray, min_length_A: float, max_cells: int = 512) -> np.ndarray:
@@ -535,7 +559,7 @@ def supercell_matrix(cell: np.ndarray, min_length_A: float, max_cells: int = 512
     while n <= max_cells:
         hnfs = _hnf_matrices(n)
         lattices = hnfs @ cell  # (k, 3, 3)
-        vecs = np.einsum("ci,kij->kcj", _COMBOS, lattices)
+        vecs = np.einsum("ci,kij->kcj", _COMBOS, _pair_reduce(lattices))
         upper = np.linalg.norm(vecs, axis=-1).min(axis=1)  # an upper bound of the shortest vector
         best: tuple[float, float, np.ndarray] | None = None
         for k in np.nonzero(upper >= min_length_A - 1e-9)[0]:
