@@ -364,6 +364,24 @@ def surface_cell(
     return _finalize_ouc(ouc, hkl, ztol, flipped=False)
 
 
+def low_index_planes(
+    bulk: Atoms, max_index: int = 1, *, symprec: float = 0.01
+) -> list[tuple[int, int, int]]:
+    """Symmetry-distinct planes with indices up to ``max_index`` (conventional standard cell).
+
+    For cubic crystals and ``max_index = 1``: (100), (110), (111).
+    """
+    from pymatgen.core.surface import get_symmetrically_distinct_miller_indices
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+    conv = SpacegroupAnalyzer(
+        _to_pymatgen(bulk), symprec=symprec
+    ).get_conventional_standard_structure()
+    return [
+        tuple(int(x) for x in m) for m in get_symmetrically_distinct_miller_indices(conv, max_index)
+    ]  # type: ignore[misc]
+
+
 def flipped_cell(cell: SurfaceCell, ztol: float = 0.1) -> SurfaceCell:
     """The same crystal turned upside down (proper rotation by 180 degrees about x)."""
     rot = np.diag([1.0, -1.0, -1.0])
@@ -513,7 +531,7 @@ def find_terminations(
         li, _ = layer_indices(slab, ztol)
         top_species = tuple(
             sorted(
-                {s for s, l in zip(slab.get_chemical_symbols(), li, strict=True) if l == li.max()}
+                {s for s, k in zip(slab.get_chemical_symbols(), li, strict=True) if k == li.max()}
             )
         )
         label = f"({''.join(str(x) for x in cell.miller)}) t{index} [{'+'.join(top_species)}]"
@@ -609,6 +627,7 @@ def substrate_slabs(
     n_layers: int = 4,
     vacuum_A: float = 12.0,
     symmetric: bool = True,
+    stoichiometric: bool = False,
     max_atoms: int | None = None,
     symprec: float = 0.01,
     ztol: float = 0.1,
@@ -627,6 +646,9 @@ def substrate_slabs(
         Vacuum thickness (Å).
     symmetric : bool
         Prefer symmetric slabs (same termination on both faces) where they exist.
+    stoichiometric : bool
+        Only stoichiometric slabs: symmetric when a stoichiometric symmetric slab exists,
+        otherwise the stoichiometric slab with the termination on top and another face below.
     max_atoms : int, optional
         Leave out slabs with more atoms than this (in the primitive surface cell).
 
@@ -644,12 +666,15 @@ def substrate_slabs(
         seen.add(hkl)
         cell, flip, terms = find_terminations(bulk, hkl, symprec=symprec, ztol=ztol)
         for term in terms:
+            sym = symmetric
+            if stoichiometric:
+                sym = symmetric and math.isclose(term.bottom_cut, term.cut, abs_tol=1e-6)
             slab = build_slab(
                 flip if term.flipped else cell,
                 term,
                 n_layers=n_layers,
                 vacuum_A=vacuum_A,
-                symmetric=symmetric,
+                symmetric=sym,
                 ztol=ztol,
             )
             if max_atoms is not None and len(slab.atoms) > max_atoms:
@@ -659,3 +684,34 @@ def substrate_slabs(
                 continue
             out.append(slab)
     return out
+
+
+def formal_charges(bulk: Atoms) -> dict[str, float] | None:
+    """Formal oxidation states of an ionic crystal (pymatgen's first guess) or ``None``.
+
+    ``None`` for metals and intermetallics (no charge-balanced guess, or all states zero), for
+    which surface polarity has no meaning (metallic screening).
+    """
+    from pymatgen.core import Composition
+
+    guesses = Composition(bulk.get_chemical_formula()).oxi_state_guesses(max_sites=-50)
+    if not guesses or all(abs(q) < 1e-9 for q in guesses[0].values()):
+        return None
+    return {el: float(q) for el, q in guesses[0].items()}
+
+
+def is_polar(slab: SubstrateSlab, charges: dict[str, float] | None, tol: float = 1e-3) -> bool:
+    """True for a charged or polar slab of an ionic crystal (Tasker type 3 or non-neutral).
+
+    With formal charges ``q_i``, the slab is charged when ``sum q_i != 0`` and polar when its
+    dipole ``sum q_i z_i`` per area is non-zero (e/Å). Such slabs have thickness-divergent
+    energies without reconstruction and are left out of the termination ranking by default.
+    """
+    if charges is None:
+        return False
+    q = np.array([charges[s] for s in slab.atoms.get_chemical_symbols()])
+    if abs(q.sum()) > tol:
+        return True
+    z = slab.atoms.positions[:, 2]
+    dipole = float(np.sum(q * (z - z.mean()))) / slab.area_A2
+    return abs(dipole) > tol
