@@ -45,7 +45,45 @@ COLUMN_LABELS = {
     "percolation_margin": "V_p − V_FM",
     "e_above_hull_eV_atom": "E_hull (eV/at)",
     "formation_energy_eV_atom": "E_f (eV/at)",
+    "morphology": "morphology",
+    "v_p": "V_p",
+    "target_v_fm": "target V_FM",
+    "max_fraction": "largest fraction",
+    "limited_by": "limited by",
+    "gain_vs_baseline": "gain vs baseline",
 }
+#: The narrower shortlist printed in a terminal.
+TERMINAL_COLUMNS = (
+    "rank",
+    "id",
+    "score",
+    "w_adh_J_m2",
+    "predicted_contact_angle_deg",
+    "network_barrier_eV",
+    "percolation_margin",
+    "e_above_hull_eV_atom",
+)
+TERMINAL_LABELS = {
+    "rank": "#",
+    "score": "score",
+    "w_adh_J_m2": "W_ad",
+    "predicted_contact_angle_deg": "θ",
+    "network_barrier_eV": "E*",
+    "percolation_margin": "margin",
+    "e_above_hull_eV_atom": "E_hull",
+}
+TERMINAL_CAPTION = (
+    "W_ad J/m², θ predicted contact angle (°), E* network barrier (eV), margin V_p − V_FM, "
+    "E_hull eV/atom; * Pareto-optimal"
+)
+DESIGN_COLUMNS = (
+    "morphology",
+    "v_p",
+    "target_v_fm",
+    "max_fraction",
+    "limited_by",
+    "gain_vs_baseline",
+)
 TABLE_COLUMNS = (
     "rank",
     "id",
@@ -84,6 +122,21 @@ def format_cell(rec: Mapping[str, Any], col: str) -> str:
             return f"{value:.0f}"
         return f"{value:.3f}"
     return str(value)
+
+
+def terminal_table(records: Sequence[Mapping[str, Any]], *, title: str = "Shortlist") -> Any:
+    """A ``rich`` table of shortlist records, narrow enough for an 80-column terminal."""
+    from rich.table import Table
+
+    table = Table(title=title, caption=TERMINAL_CAPTION)
+    for col in TERMINAL_COLUMNS:
+        table.add_column(TERMINAL_LABELS.get(col, col), no_wrap=col != "id")
+    for rec in records:
+        cells = [format_cell(rec, c) for c in TERMINAL_COLUMNS]
+        if rec.get("pareto"):
+            cells[0] += "*"
+        table.add_row(*cells)
+    return table
 
 
 def markdown_table(
@@ -221,6 +274,7 @@ class Section:
     paragraphs: list[str] = field(default_factory=list)
     table: str | None = None
     table_records: list[dict[str, Any]] | None = None
+    table_columns: Sequence[str] = TABLE_COLUMNS
     images: list[tuple[str, str]] = field(default_factory=list)  # (relative path, caption)
     preformatted: str | None = None
 
@@ -246,8 +300,8 @@ def _render(title: str, sections: Sequence[Section]) -> tuple[str, str]:
             md += [p, ""]
             body.append(f"<p>{html.escape(p)}</p>")
         if s.table_records is not None:
-            md += [markdown_table(s.table_records), ""]
-            body.append(_html_table(s.table_records))
+            md += [markdown_table(s.table_records, s.table_columns), ""]
+            body.append(_html_table(s.table_records, s.table_columns))
         if s.preformatted:
             md += ["```", s.preformatted, "```", ""]
             body.append(f"<pre>{html.escape(s.preformatted)}</pre>")
@@ -414,7 +468,8 @@ def write_report(
                 )
             )
         if design.get("table"):
-            des.preformatted = "\n".join(json.dumps(row) for row in design["table"])
+            des.table_records = [dict(row) for row in design["table"]]
+            des.table_columns = DESIGN_COLUMNS
         sections.append(des)
 
     sections.append(Section("Limits of these results", list(LIMITS)))

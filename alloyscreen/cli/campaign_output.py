@@ -95,14 +95,6 @@ def print_campaign_summary(
 
 
 def _print_shortlist(ranked: Any) -> None:
-    from rich.table import Table
+    from alloyscreen.report import terminal_table
 
-    from alloyscreen.report import COLUMN_LABELS, TABLE_COLUMNS, format_cell
-
-    table = Table(title="Shortlist")
-    for col in TABLE_COLUMNS:
-        table.add_column(COLUMN_LABELS.get(col, col), no_wrap=True)
-    for r in ranked:
-        rec = r.as_record()
-        table.add_row(*[format_cell(rec, c) for c in TABLE_COLUMNS])
-    out_console.print(table)
+    out_console.print(terminal_table([r.as_record() for r in ranked], title="Shortlist"))

@@ -65,16 +65,11 @@ def rank(
     if json_out:
         emit_json(records)
         return
-    from rich.table import Table
+    from alloyscreen.report import terminal_table
 
-    from alloyscreen.report import COLUMN_LABELS, TABLE_COLUMNS, format_cell
-
-    table = Table(title="Shortlist (score: weighted, normalised; missing = worst)")
-    for col in TABLE_COLUMNS:
-        table.add_column(COLUMN_LABELS.get(col, col), no_wrap=True)
-    for rec in records:
-        table.add_row(*[format_cell(rec, c) for c in TABLE_COLUMNS])
-    out_console.print(table)
+    out_console.print(
+        terminal_table(records, title="Shortlist (weighted, normalised score; missing = worst)")
+    )
 
 
 @handle_errors

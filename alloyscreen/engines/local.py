@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -15,9 +16,11 @@ from alloyscreen.tasks import Task, TaskOutcome
 logger = logging.getLogger(__name__)
 
 
-def _init_worker(threads: int) -> None:
+def _init_worker(threads: int, warning_filters: list) -> None:
     # Runs in the fresh worker process before torch is imported there: N workers x T threads
     # should not oversubscribe the cores. The driver's own environment is untouched.
+    # Workers see the driver's warning filters (spawned processes start with Python's defaults).
+    warnings.filters[:] = warning_filters
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
     os.environ["OPENBLAS_NUM_THREADS"] = "1"  # small matrices only; threads there cost time
@@ -63,7 +66,7 @@ class LocalEngine:
                 max_workers=min(self.workers, len(pending)),
                 mp_context=ctx,
                 initializer=_init_worker,
-                initargs=(self.threads,),
+                initargs=(self.threads, list(warnings.filters)),
             )
             futures: dict[Future, Task] = {pool.submit(execute_task, t): t for t in pending}
             pending = []
