@@ -12,7 +12,7 @@ Example (``workflows/demo.toml``)::
     candidates = ["candidates/demo.json"]
 
     [calculator]
-    name = "chgnet"
+    name = "sevenn"
 
     [engine]
     kind = "local"
@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from alloyscreen.calculators import DEFAULT_CALCULATOR
 from alloyscreen.errors import InputError
 
 
@@ -54,7 +55,7 @@ class CampaignSection(_Strict):
 class CalculatorSection(_Strict):
     """``[calculator]``: registry name or ``module:Class`` plus keyword options."""
 
-    name: str = "chgnet"
+    name: str = DEFAULT_CALCULATOR
     options: dict[str, Any] = Field(default_factory=dict)
 
 

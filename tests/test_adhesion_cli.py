@@ -55,7 +55,18 @@ def test_bad_input_exits_2(tmp_path, candidates):
 def test_adhesion_records_cache_and_failure(tmp_path, candidates):
     db = str(tmp_path / "r.db")
     # Li on Li matches without strain; Li on LiAg (6% misfit) cannot within 1% and 12 atoms
-    args = ("adhesion", str(candidates), "--max-atoms", "12", "--max-strain-pct", "1", "--db", db)
+    args = (
+        "adhesion",
+        str(candidates),
+        "-c",
+        "chgnet",
+        "--max-atoms",
+        "12",
+        "--max-strain-pct",
+        "1",
+        "--db",
+        db,
+    )
     res = invoke(*args, "--json")
     assert res.exit_code == 1  # one candidate failed (stored as failed, not a crash)
     records = {r["id"]: r for r in json.loads(res.stdout)}

@@ -61,7 +61,7 @@ def test_relax_emt_json_then_cached(tmp_path):
 def test_relax_bcc_li_with_chgnet_close_to_experiment(tmp_path):
     path = tmp_path / "Li.cif"
     write(path, bulk("Li", "bcc", a=3.51, cubic=True))  # a at 25 C (DESIGN.md §7)
-    res = invoke("relax", str(path), "--db", str(tmp_path / "r.db"), "--json")
+    res = invoke("relax", str(path), "-c", "chgnet", "--db", str(tmp_path / "r.db"), "--json")
     assert res.exit_code == 0, res.output
     (rec,) = json.loads(res.stdout)
     # bcc Li: 3.44-3.51 Å depending on temperature; acceptance: within 2 % of 3.47 Å.

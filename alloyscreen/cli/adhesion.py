@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from alloyscreen.calculators import DEFAULT_CALCULATOR
 from alloyscreen.cli._common import (
     EXIT_OK,
     EXIT_TASKS_FAILED,
@@ -154,7 +155,7 @@ def adhesion(
         None, "--ids", help="Only these candidate ids (repeat the option or separate by commas)."
     ),
     calculator: str = typer.Option(
-        "chgnet", "--calculator", "-c", help="Calculator name or module:Class."
+        DEFAULT_CALCULATOR, "--calculator", "-c", help="Calculator name or module:Class."
     ),
     max_atoms: int = typer.Option(120, "--max-atoms", min=2, help="Largest interface (atoms)."),
     max_strain_pct: float = typer.Option(

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from alloyscreen.calculators import DEFAULT_CALCULATOR
 from alloyscreen.cli._common import (
     EXIT_OK,
     EXIT_TASKS_FAILED,
@@ -109,7 +110,7 @@ def relax(
         ..., help="Structure files (CIF, POSCAR, extxyz, JSON) or candidate sets."
     ),
     calculator: str = typer.Option(
-        "chgnet", "--calculator", "-c", help="Calculator name or module:Class."
+        DEFAULT_CALCULATOR, "--calculator", "-c", help="Calculator name or module:Class."
     ),
     db: str | None = DB_OPTION,
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes."),

@@ -13,6 +13,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from alloyscreen.calculators import DEFAULT_CALCULATOR
 from alloyscreen.cli._common import (
     EXIT_OK,
     EXIT_TASKS_FAILED,
@@ -152,7 +153,9 @@ def analyse(
         None, "--v-p", help="Use this V_p instead of the percolation engine."
     ),
     v_p_err: float = typer.Option(0.0, "--v-p-err", help="Uncertainty of --v-p."),
-    calculator: str = typer.Option("chgnet", "--calculator", "-c", help="Thermo route calculator."),
+    calculator: str = typer.Option(
+        DEFAULT_CALCULATOR, "--calculator", "-c", help="Thermo route calculator."
+    ),
     db: str | None = typer.Option(None, "--db", help="Results store for the thermo route."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Thermo route worker processes."),
     reactions: list[Path] = typer.Option(

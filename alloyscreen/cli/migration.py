@@ -16,6 +16,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from alloyscreen.calculators import DEFAULT_CALCULATOR
 from alloyscreen.cli._common import (
     EXIT_OK,
     EXIT_TASKS_FAILED,
@@ -196,7 +197,7 @@ def run(
         None, "--ids", help="Only these candidate ids (repeat or comma-separate)."
     ),
     calculator: str = typer.Option(
-        "chgnet", "--calculator", "-c", help="Calculator name or module:Class."
+        DEFAULT_CALCULATOR, "--calculator", "-c", help="Calculator name or module:Class."
     ),
     fmax: float = typer.Option(0.05, "--fmax", help="NEB force threshold (eV/Å)."),
     images: int = typer.Option(5, "--images", min=1, help="Intermediate NEB images."),
