@@ -255,9 +255,13 @@ def plot_bars(
         ax.text(0, i, f"  {r.status.get(name, 'missing')}", va="center", fontsize=8, color="grey")
     ax.set_yticks(list(ypos), labels, fontsize=8)
     ax.set_xlabel(label)
-    for cat in sorted({r.category for r in rows}):
-        ax.barh([], [], color=CATEGORY_COLOURS.get(cat, "grey"), label=cat)
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(color=CATEGORY_COLOURS.get(cat, "grey"), label=cat)
+        for cat in sorted({r.category for r in rows})
+    ]
+    ax.legend(handles=handles, fontsize=7, frameon=False, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     fig.savefig(path)
     return Path(path)
