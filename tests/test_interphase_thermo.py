@@ -124,7 +124,10 @@ def test_chgnet_thermo_route_agrees_with_curated(tmp_path):
     # the CLI reuses the stored energies (content-keyed relax tasks)
     res = CliRunner().invoke(
         build_app(),
-        ["interphase", "Li6PS5Cl", "--route", "thermo", "--db", db, "--v-p", "0.087", "--json"],
+        [
+            *("interphase", "Li6PS5Cl", "--route", "thermo", "-c", "chgnet"),
+            *("--db", db, "--v-p", "0.087", "--json"),
+        ],
     )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
