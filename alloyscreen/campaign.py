@@ -94,14 +94,15 @@ def _no_progress(description: str, total: int) -> AbstractContextManager[Callabl
     return nullcontext(lambda *a, **k: None)
 
 
-def _run_step(
-    name: str,
+def run_step(
+    description: str,
     tasks: list[Task],
     store: ResultStore,
     engine: Engine,
     progress_factory: ProgressFactory,
 ) -> RunSummary:
-    with progress_factory(f"{name:<10}", len({t.key for t in tasks})) as advance:
+    """Run ``tasks`` through the store with one progress bar (one tick per distinct key)."""
+    with progress_factory(description, len({t.key for t in tasks})) as advance:
         return run_tasks(tasks, store, engine, progress=lambda _r: advance())
 
 
@@ -166,6 +167,19 @@ def formation_energies(results: Sequence[StoredResult]) -> dict[str, float]:
     return out
 
 
+def step_candidates(
+    step: str, candidates: Sequence[Candidate], options: dict[str, Any]
+) -> list[Candidate]:
+    """The candidates a per-structure step (adhesion, migration) treats, in input order.
+
+    Those of the step's ``categories`` (default :data:`DEFAULT_CATEGORIES`) and, when the
+    options name ``ids``, only those.
+    """
+    categories = tuple(options.get("categories", DEFAULT_CATEGORIES[step]))
+    ids = options.get("ids")
+    return [c for c in candidates if c.category in categories and (not ids or c.id in ids)]
+
+
 def structure_step_tasks(
     step: str,
     candidates: Sequence[Candidate],
@@ -174,13 +188,9 @@ def structure_step_tasks(
     options: dict[str, Any],
 ) -> list[Task]:
     """Tasks of a per-structure step (adhesion, migration) on the relaxed structures."""
-    science, runner = _split(options, STEP_FUNCTIONS[step][1])
-    categories = tuple(runner.get("categories", DEFAULT_CATEGORIES[step]))
-    ids = runner.get("ids")
+    science, _ = _split(options, STEP_FUNCTIONS[step][1])
     tasks = []
-    for cand in candidates:
-        if cand.category not in categories or (ids and cand.id not in ids):
-            continue
+    for cand in step_candidates(step, candidates, options):
         if cand.id not in relaxed:
             logger.warning("%s: no relaxed structure; %s skipped for it", cand.id, step)
             continue
@@ -278,7 +288,7 @@ def run_campaign(
     relax = workflow.step("relax")
     if relax is not None:
         tasks, _ = relax_tasks(candidates, spec, relax.options)
-        summary = _run_step("relax", tasks, store, engine, progress_factory)
+        summary = run_step(f"{'relax':<10}", tasks, store, engine, progress_factory)
         result.steps["relax"] = summary
         result.formation_energies_eV_atom = formation_energies(summary.results)
         for r in summary.results:
@@ -292,7 +302,7 @@ def run_campaign(
         if section is None:
             continue
         tasks = structure_step_tasks(step, candidates, relaxed, spec, section.options)
-        result.steps[step] = _run_step(step, tasks, store, engine, progress_factory)
+        result.steps[step] = run_step(f"{step:<10}", tasks, store, engine, progress_factory)
 
     output = Path(workflow.campaign.output)
     interphase = workflow.step("interphase")

@@ -28,7 +28,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from alloyscreen.errors import InputError
@@ -412,17 +412,3 @@ def _field(row: Any, name: str) -> tuple[float | None, str, str | None]:
     if value is None:
         return None, "missing", None
     return float(value), "ok", None
-
-
-def with_margins(
-    cands: Sequence[CandidateDescriptors], margins: Mapping[str, float]
-) -> list[CandidateDescriptors]:
-    """Copy of ``cands`` with percolation margins filled in where given."""
-    out = []
-    for c in cands:
-        if c.id in margins and margins[c.id] is not None:
-            values = {**c.values, "percolation_margin": float(margins[c.id])}
-            status = {**c.status, "percolation_margin": "ok"}
-            c = replace(c, values=values, status=status)
-        out.append(c)
-    return out

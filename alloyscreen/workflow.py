@@ -118,10 +118,6 @@ class Workflow(_Strict):
         section = self.steps.get(name)
         return section if section is not None and section.enabled else None
 
-    def resolve_path(self, path: str) -> Path:
-        """Paths in the file are relative to the working directory (like the CLI)."""
-        return Path(path)
-
 
 #: Science function whose keyword parameters each step's options must match (module:function),
 #: plus options the campaign runner consumes itself.

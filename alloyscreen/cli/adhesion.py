@@ -15,40 +15,17 @@ from alloyscreen.cli._common import (
     err_console,
     fail,
     handle_errors,
+    non_default_options,
+    open_store,
     out_console,
-    progress_bar,
+    progress_factory,
+    relax_candidates,
+    split_ids,
 )
-
-#: Relaxation options identical to ``alloyscreen relax``'s defaults, so both share stored results.
-RELAX_OPTIONS = {"fmax": 0.05, "max_steps": 300, "optimizer": "BFGS", "formation_energy": False}
-
-
-def _split_ids(ids: list[str] | None) -> list[str] | None:
-    if not ids:
-        return None
-    out = [part.strip() for item in ids for part in item.split(",") if part.strip()]
-    return out or None
-
-
-def _non_default(options: dict[str, Any]) -> dict[str, Any]:
-    """Options that differ from ``work_of_adhesion``'s defaults (keeps content keys canonical)."""
-    import inspect
-
-    from alloyscreen.properties.adhesion import work_of_adhesion
-
-    params = inspect.signature(work_of_adhesion).parameters
-    out = {}
-    for key, value in options.items():
-        default = params[key].default
-        if isinstance(default, tuple):
-            default = [list(x) if isinstance(x, tuple) else x for x in default]
-        if value != default:
-            out[key] = value
-    return out
 
 
 def adhesion_records(
-    candidates: list[Any], relaxed: dict[str, Any], relax_errors: dict[str, str], summary: Any
+    candidates: list[Any], relax_errors: dict[str, str], summary: Any
 ) -> list[dict[str, Any]]:
     """One JSON-ready record per candidate (failed relaxations included)."""
     by_id = {r.candidate_id: r for r in (summary.results if summary is not None else [])}
@@ -183,13 +160,13 @@ def adhesion(
     measurement.
     """
     from alloyscreen.calculators import check_elements
-    from alloyscreen.campaign import load_campaign_candidates, relax_tasks
+    from alloyscreen.campaign import load_campaign_candidates, run_step, structure_step_tasks
     from alloyscreen.engines import LocalEngine
-    from alloyscreen.runner import run_tasks
-    from alloyscreen.store import DEFAULT_DB, ResultStore
-    from alloyscreen.tasks import CalculatorSpec, make_task
+    from alloyscreen.properties.adhesion import work_of_adhesion
+    from alloyscreen.structures.candidates import CATEGORIES
+    from alloyscreen.tasks import CalculatorSpec
 
-    candidates = load_campaign_candidates([str(candidates_file)], _split_ids(ids))
+    candidates = load_campaign_candidates([str(candidates_file)], split_ids(ids))
     for cand in candidates:
         try:
             elements = cand.structure.composition.chemical_system.split("-")
@@ -199,48 +176,40 @@ def adhesion(
     if max_strain_pct <= 0 or max_area <= 0:
         fail("--max-strain-pct and --max-area must be positive")
     spec = CalculatorSpec.make(calculator)
-    store = ResultStore(db or DEFAULT_DB)
+    store = open_store(db)
     engine = LocalEngine(workers)
     try:
-        # 1. bulk relaxation of the candidates (as the campaign runner does)
-        rtasks = list(relax_tasks(candidates, spec, dict(RELAX_OPTIONS))[0])
-        missing = {c.id for c in candidates} - {t.candidate_id for t in rtasks}
-        if missing:  # candidates whose category the relax step skips: relax them anyway
-            science = {k: v for k, v in RELAX_OPTIONS.items() if k != "formation_energy"}
-            rtasks += [
-                make_task("relax", c.id, c.to_atoms(), spec, science)
-                for c in candidates
-                if c.id in missing
-            ]
-        with progress_bar(
-            "relax", len({t.key for t in rtasks}), disable=json_out or len(rtasks) < 2
-        ) as adv:
-            rsum = run_tasks(rtasks, store, engine, progress=lambda _r: adv())
+        # 1. bulk relaxation of the candidates (the campaign runner's relax tasks)
+        progress = progress_factory(disable=json_out or len(candidates) < 2)
+        rsum = relax_candidates(candidates, spec, store, engine, progress)
         relaxed = {r.candidate_id: r.atoms for r in rsum.results if r.done}
         relax_errors = {
             r.candidate_id: (r.error or "").splitlines()[0] for r in rsum.results if not r.done
         }
-        # 2. work of adhesion on the relaxed structures
-        options = _non_default(
+        # 2. work of adhesion on the relaxed structures, whatever their category
+        options = non_default_options(
+            work_of_adhesion,
             {
                 "max_atoms": max_atoms,
                 "max_strain_pct": max_strain_pct,
                 "max_area_A2": max_area,
                 "max_terminations": 0 if all_terminations else 1,
-            }
+            },
         )
-        atasks = [
-            make_task("adhesion", c.id, relaxed[c.id], spec, options)
-            for c in candidates
-            if c.id in relaxed
-        ]
+        atasks = structure_step_tasks(
+            "adhesion",
+            [c for c in candidates if c.id in relaxed],
+            relaxed,
+            spec,
+            {**options, "categories": list(CATEGORIES)},
+        )
         asum = None
         if atasks:
-            with progress_bar("adhesion", len({t.key for t in atasks}), disable=json_out) as adv:
-                asum = run_tasks(atasks, store, engine, progress=lambda _r: adv())
+            progress = progress_factory(disable=json_out)
+            asum = run_step("adhesion", atasks, store, engine, progress)
     finally:
         engine.close()
-    records = adhesion_records(candidates, relaxed, relax_errors, asum)
+    records = adhesion_records(candidates, relax_errors, asum)
     if json_out:
         emit_json(records)
     else:

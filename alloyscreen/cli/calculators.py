@@ -13,6 +13,7 @@ from alloyscreen.cli._common import (
     err_console,
     fail,
     handle_errors,
+    open_store,
     out_console,
     progress_bar,
 )
@@ -157,7 +158,6 @@ def validate(
     and a Li vacancy hop barrier. Everything goes through the results store (cached, resumable).
     """
     from alloyscreen.engines import LocalEngine
-    from alloyscreen.store import DEFAULT_DB, ResultStore
     from alloyscreen.validation import run_validation
 
     names = [c.strip() for c in calculators.split(",") if c.strip()]
@@ -165,7 +165,7 @@ def validate(
         fail("--calculators: name at least one calculator (e.g. chgnet,sevenn)")
     if reference in names:
         fail(f"--calculators: '{reference}' is the reference; list the others")
-    store = ResultStore(db or DEFAULT_DB)
+    store = open_store(db)
     # 3 bulk + 2 defect tasks per calculator
     total = 5 * (len(names) + 1)
     with progress_bar("validate", total, disable=json_out) as advance:

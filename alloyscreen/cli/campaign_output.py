@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
-from alloyscreen.cli._common import err_console, out_console
+from alloyscreen.cli._common import (
+    EXIT_OK,
+    EXIT_TASKS_FAILED,
+    emit_json,
+    err_console,
+    out_console,
+)
 
 
 def dry_run_plan(workflow: Any, engine_section: Any, *, json_out: bool = False) -> dict[str, Any]:
@@ -92,6 +98,25 @@ def print_campaign_summary(
         for label, path in result.outputs.items():
             err_console.print(f"{label}: {path}")
     return summary
+
+
+def run_and_report(
+    workflow: Any, store: Any, engine: Any, *, progress_factory: Any, json_out: bool
+) -> NoReturn:
+    """Run the campaign in this process (``engine`` is closed after), print or emit its summary.
+
+    Exits with 1 when any task failed, else 0.
+    """
+    from alloyscreen.campaign import run_campaign
+
+    try:
+        result = run_campaign(workflow, store, engine, progress_factory=progress_factory)
+    finally:
+        engine.close()
+    summary = print_campaign_summary(workflow, result, store, json_out=json_out)
+    if json_out:
+        emit_json(summary)
+    raise typer.Exit(EXIT_TASKS_FAILED if result.n_failed else EXIT_OK)
 
 
 def _print_shortlist(ranked: Any) -> None:

@@ -11,10 +11,12 @@ from alloyscreen.calculators import DEFAULT_CALCULATOR
 from alloyscreen.cli._common import (
     EXIT_OK,
     EXIT_TASKS_FAILED,
+    RELAX_OPTIONS,
     emit_json,
     err_console,
     fail,
     handle_errors,
+    open_store,
     out_console,
     progress_factory,
 )
@@ -22,12 +24,6 @@ from alloyscreen.cli._common import (
 DB_OPTION = typer.Option(
     None, "--db", help="Results store: SQLite file or ASE db URL [default: results/alloyscreen.db]."
 )
-
-
-def _open_store(db: str | None) -> Any:
-    from alloyscreen.store import DEFAULT_DB, ResultStore
-
-    return ResultStore(db or DEFAULT_DB)
 
 
 def relax_records(summary: Any, formation: dict[str, float]) -> list[dict[str, Any]]:
@@ -114,19 +110,25 @@ def relax(
     ),
     db: str | None = DB_OPTION,
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes."),
-    fmax: float = typer.Option(0.05, help="Force convergence threshold (eV/Å)."),
-    max_steps: int = typer.Option(300, help="Optimizer step limit."),
-    optimizer: str = typer.Option("BFGS", help="FIRE, BFGS or LBFGS."),
+    fmax: float = typer.Option(RELAX_OPTIONS["fmax"], help="Force convergence threshold (eV/Å)."),
+    max_steps: int = typer.Option(RELAX_OPTIONS["max_steps"], help="Optimizer step limit."),
+    optimizer: str = typer.Option(RELAX_OPTIONS["optimizer"], help="FIRE, BFGS or LBFGS."),
     formation_energy: bool = typer.Option(
-        False, "--formation-energy/--no-formation-energy", help="Also relax elemental references."
+        RELAX_OPTIONS["formation_energy"],
+        "--formation-energy/--no-formation-energy",
+        help="Also relax elemental references.",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Relax bulk structures (cell + positions) through the results store (cached, resumable)."""
     from alloyscreen.calculators import check_elements
-    from alloyscreen.campaign import formation_energies, load_campaign_candidates, relax_tasks
+    from alloyscreen.campaign import (
+        formation_energies,
+        load_campaign_candidates,
+        relax_tasks,
+        run_step,
+    )
     from alloyscreen.engines import LocalEngine
-    from alloyscreen.runner import run_tasks
     from alloyscreen.tasks import CalculatorSpec
 
     candidates = load_campaign_candidates([str(f) for f in files])
@@ -143,9 +145,9 @@ def relax(
         "formation_energy": formation_energy,
     }
     tasks, _ = relax_tasks(candidates, spec, options)
-    store = _open_store(db)
-    with progress_factory(disable=len(tasks) < 2)("relax", len(tasks)) as advance:
-        summary = run_tasks(tasks, store, LocalEngine(workers), progress=lambda _r: advance())
+    store = open_store(db)
+    progress = progress_factory(disable=len(tasks) < 2)
+    summary = run_step("relax", tasks, store, LocalEngine(workers), progress)
     records = relax_records(summary, formation_energies(summary.results))
     if json_out:
         emit_json(records)
@@ -173,8 +175,7 @@ def run(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
 ) -> None:
     """Run a workflow file: every enabled step, results into the store as they arrive."""
-    from alloyscreen.campaign import run_campaign
-    from alloyscreen.cli.campaign_output import dry_run_plan, print_campaign_summary
+    from alloyscreen.cli.campaign_output import dry_run_plan, run_and_report
     from alloyscreen.engines import engine_from_section
     from alloyscreen.workflow import load_workflow
 
@@ -189,20 +190,15 @@ def run(
         if json_out:
             emit_json(plan)
         raise typer.Exit(EXIT_OK)
-    store = _open_store(db or wf.campaign.db)
+    store = open_store(db or wf.campaign.db)
     eng = engine_from_section(section)
     if hasattr(eng, "state_file"):  # SLURM: job ids for `alloyscreen status`, next to the store
         from alloyscreen.engines.slurm import campaign_state_path
 
         eng.state_file = campaign_state_path(store.url)
-    try:
-        result = run_campaign(wf, store, eng, progress_factory=progress_factory(disable=json_out))
-    finally:
-        eng.close()
-    summary = print_campaign_summary(wf, result, store, json_out=json_out)
-    if json_out:
-        emit_json(summary)
-    raise typer.Exit(EXIT_TASKS_FAILED if result.n_failed else EXIT_OK)
+    run_and_report(
+        wf, store, eng, progress_factory=progress_factory(disable=json_out), json_out=json_out
+    )
 
 
 db_app = typer.Typer(help="Inspect the results store.", no_args_is_help=True)
@@ -215,7 +211,7 @@ def db_summary(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Counts of stored results by task kind and status."""
-    store = _open_store(db)
+    store = open_store(db)
     counts = store.summary()
     if json_out:
         emit_json({"db": store.url, "total": len(store), "tasks": counts})

@@ -19,7 +19,6 @@ import typer
 
 from alloyscreen.cli._common import (
     EXIT_OK,
-    EXIT_TASKS_FAILED,
     emit_json,
     err_console,
     fail,
@@ -35,19 +34,8 @@ DB_OPTION = typer.Option(
     "results/alloyscreen.db].",
 )
 
-#: ``[engine.slurm]`` keys that ``submit`` can override from the command line.
-SLURM_FLAGS = ("queue", "account", "walltime", "cores", "processes", "memory", "jobs")
-
 
 # ----- status --------------------------------------------------------------------------------
-
-
-def _eligible(step: str, candidates: list[Any], options: dict[str, Any]) -> list[Any]:
-    from alloyscreen.campaign import DEFAULT_CATEGORIES
-
-    categories = tuple(options.get("categories", DEFAULT_CATEGORIES[step]))
-    ids = options.get("ids")
-    return [c for c in candidates if c.category in categories and (not ids or c.id in ids)]
 
 
 def _count(keys: list[str], statuses: dict[str, str]) -> dict[str, int]:
@@ -73,6 +61,7 @@ def workflow_task_counts(workflow: Any, store: Any | None) -> dict[str, dict[str
     from alloyscreen.campaign import (
         load_campaign_candidates,
         relax_tasks,
+        step_candidates,
         structure_step_tasks,
     )
     from alloyscreen.tasks import CalculatorSpec
@@ -100,7 +89,7 @@ def workflow_task_counts(workflow: Any, store: Any | None) -> dict[str, dict[str
         section = workflow.step(step)
         if section is None:
             continue
-        chosen = _eligible(step, candidates, section.options)
+        chosen = step_candidates(step, candidates, section.options)
         ready = [c for c in chosen if c.id in relaxed]
         tasks = structure_step_tasks(step, ready, relaxed, spec, section.options)
         keys = [t.key for t in tasks]
@@ -430,24 +419,11 @@ def submit(
 
 
 def _run_foreground(wf: Any, url: str, eng: Any, *, json_out: bool) -> None:
-    from alloyscreen.campaign import run_campaign
-    from alloyscreen.cli.campaign_output import print_campaign_summary
+    from alloyscreen.cli.campaign_output import run_and_report
     from alloyscreen.store import ResultStore
 
-    store = ResultStore(url)
-    try:
-        result = run_campaign(
-            wf,
-            store,
-            eng,
-            progress_factory=progress_factory(disable=json_out or not sys.stderr.isatty()),
-        )
-    finally:
-        eng.close()
-    summary = print_campaign_summary(wf, result, store, json_out=json_out)
-    if json_out:
-        emit_json(summary)
-    raise typer.Exit(EXIT_TASKS_FAILED if result.n_failed else EXIT_OK)
+    progress = progress_factory(disable=json_out or not sys.stderr.isatty())
+    run_and_report(wf, ResultStore(url), eng, progress_factory=progress, json_out=json_out)
 
 
 def _follow_hint(url: str, workflow_file: Path) -> str:

@@ -21,6 +21,7 @@ from alloyscreen.cli._common import (
     err_console,
     fail,
     handle_errors,
+    open_store,
     out_console,
     progress_factory,
 )
@@ -79,10 +80,9 @@ def thermo_entries(
     call with the same store reuses the stored energies.
     """
     from alloyscreen.calculators import check_elements
+    from alloyscreen.campaign import run_step
     from alloyscreen.engines import LocalEngine
     from alloyscreen.interphase.thermo import entries_from_results, relax_tasks, thermo_phases
-    from alloyscreen.runner import run_tasks
-    from alloyscreen.store import DEFAULT_DB, ResultStore
     from alloyscreen.tasks import CalculatorSpec
 
     phases = thermo_phases(elements)
@@ -93,9 +93,8 @@ def thermo_entries(
         fail(str(exc))
     spec = CalculatorSpec.make(calculator)
     tasks = relax_tasks(phases, spec)
-    store = ResultStore(db or DEFAULT_DB)
-    with progress_factory(disable=quiet or len(tasks) < 2)("relax phases", len(tasks)) as adv:
-        summary = run_tasks(tasks, store, LocalEngine(workers), progress=lambda _r: adv())
+    progress = progress_factory(disable=quiet or len(tasks) < 2)
+    summary = run_step("relax phases", tasks, open_store(db), LocalEngine(workers), progress)
     return entries_from_results(summary.results), summary, phases
 
 

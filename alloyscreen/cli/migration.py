@@ -9,7 +9,6 @@ structures; reruns are cached and an interrupted run resumes.
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,13 @@ from alloyscreen.cli._common import (
     err_console,
     fail,
     handle_errors,
+    non_default_options,
+    open_store,
     out_console,
     progress_factory,
+    relax_candidates,
+    split_ids,
 )
-
-#: Relaxation options of ``alloyscreen relax`` (explicit, so the two commands share cached rows).
-RELAX_OPTIONS = {"fmax": 0.05, "max_steps": 300, "optimizer": "BFGS", "formation_energy": False}
 
 
 class _MigrationGroup(TyperGroup):
@@ -55,30 +55,6 @@ migration_app = typer.Typer(
 DB_OPTION = typer.Option(
     None, "--db", help="Results store: SQLite file or ASE db URL (default: results/alloyscreen.db)."
 )
-
-
-def _open_store(db: str | None) -> Any:
-    from alloyscreen.store import DEFAULT_DB, ResultStore
-
-    return ResultStore(db or DEFAULT_DB)
-
-
-def _science_defaults() -> dict[str, Any]:
-    from alloyscreen.properties.migration import migration_barriers
-
-    sig = inspect.signature(migration_barriers)
-    return {
-        name: p.default
-        for name, p in sig.parameters.items()
-        if p.kind is inspect.Parameter.KEYWORD_ONLY
-    }
-
-
-def _split_ids(ids: list[str] | None) -> list[str] | None:
-    if not ids:
-        return None
-    out = [part.strip() for text in ids for part in text.split(",") if part.strip()]
-    return out or None
 
 
 def hop_record(hop: dict[str, Any]) -> dict[str, Any]:
@@ -218,9 +194,9 @@ def run(
 ) -> None:
     """Relax the candidates, then compute CI-NEB barriers, network barrier and D(298 K)."""
     from alloyscreen.calculators import check_elements
-    from alloyscreen.campaign import load_campaign_candidates, relax_tasks, structure_step_tasks
+    from alloyscreen.campaign import load_campaign_candidates, run_step, structure_step_tasks
     from alloyscreen.engines import LocalEngine
-    from alloyscreen.runner import run_tasks
+    from alloyscreen.properties.migration import migration_barriers
     from alloyscreen.structures.candidates import CATEGORIES
     from alloyscreen.tasks import CalculatorSpec
 
@@ -229,7 +205,7 @@ def run(
             fail(
                 f"{f}: no such file; give a candidate set (candidates generate) or structure files"
             )
-    candidates = load_campaign_candidates([str(f) for f in files], _split_ids(ids))
+    candidates = load_campaign_candidates([str(f) for f in files], split_ids(ids))
     chosen = [c for c in candidates if species in c.elements]
     skipped = [c.id for c in candidates if species not in c.elements]
     if skipped:
@@ -251,25 +227,21 @@ def run(
         "mechanism": mechanism,
         "min_length_A": min_length,
     }
-    defaults = _science_defaults()
     # Only non-default values enter the task parameters, so that a default run shares its
     # content keys (cached results) with a workflow's [steps.migration] without options.
-    science = {k: v for k, v in chosen_options.items() if defaults.get(k) != v}
+    science = non_default_options(migration_barriers, chosen_options)
     spec = CalculatorSpec.make(calculator)
-    store = _open_store(db)
+    store = open_store(db)
     engine = LocalEngine(workers)
     factory = progress_factory(disable=json_out)
     try:
-        relax, _ = relax_tasks(chosen, spec, dict(RELAX_OPTIONS))
-        with factory("relax", len(relax)) as advance:
-            relaxed_summary = run_tasks(relax, store, engine, progress=lambda _r: advance())
+        relaxed_summary = relax_candidates(chosen, spec, store, engine, factory)
         relaxed = {r.candidate_id: r.atoms for r in relaxed_summary.results if r.done}
         relax_failed = {r.candidate_id: r for r in relaxed_summary.results if not r.done}
         tasks = structure_step_tasks(
             "migration", chosen, relaxed, spec, {**science, "categories": list(CATEGORIES)}
         )
-        with factory("migration", len(tasks)) as advance:
-            summary = run_tasks(tasks, store, engine, progress=lambda _r: advance())
+        summary = run_step("migration", tasks, store, engine, factory)
     finally:
         engine.close()
     records = migration_records(summary.results, relax_failed)
@@ -302,7 +274,7 @@ def plot(
     """Re-plot the minimum energy paths of a stored migration result (from the store alone)."""
     from alloyscreen.properties.migration import plot_mep
 
-    store = _open_store(db)
+    store = open_store(db)
     if key:
         found = store.get(key)
         rows = [found] if found is not None and found.kind == "migration" else []

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from alloyscreen.cli._common import emit_json, err_console, handle_errors, out_console
+from alloyscreen.cli._common import emit_json, err_console, handle_errors, open_store, out_console
 
 DB_OPTION = typer.Option(None, "--db", help="Results store [default: results/alloyscreen.db].")
 WEIGHTS_OPTION = typer.Option(
@@ -27,9 +27,8 @@ def _ranked(
     db: str | None, weights: str | None, calculator: str | None, category: list[str] | None
 ) -> tuple[Any, list]:
     from alloyscreen.ranking import descriptors_from_store, parse_weights, rank_candidates
-    from alloyscreen.store import DEFAULT_DB, ResultStore
 
-    store = ResultStore(db or DEFAULT_DB)
+    store = open_store(db)
     parsed = parse_weights(weights)
     cands = descriptors_from_store(store, calculator=calculator, margins=_stored_margins(store))
     if not cands:

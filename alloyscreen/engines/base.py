@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from alloyscreen.tasks import Task, TaskOutcome
 
@@ -25,3 +25,26 @@ class Engine(Protocol):
     def close(self) -> None:
         """Release workers/jobs."""
         ...
+
+
+def failed_outcome(task: Task, error: str, **provenance: Any) -> TaskOutcome:
+    """A ``failed`` outcome for a task that returned nothing (its worker died, it was cancelled).
+
+    ``provenance`` adds fields to the provenance record (e.g. ``engine="slurm"``).
+    """
+    from alloyscreen.provenance import provenance_record
+
+    return TaskOutcome(
+        key=task.key,
+        kind=task.kind,
+        candidate_id=task.candidate_id,
+        formula=task.formula,
+        status="failed",
+        result=None,
+        atoms=None,
+        error=error,
+        calculator=task.calculator.identity().as_dict(),
+        params=dict(task.params),
+        provenance=provenance_record(**provenance),
+        wall_time_s=0.0,
+    )

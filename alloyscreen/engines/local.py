@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
+from alloyscreen.engines.base import failed_outcome
 from alloyscreen.engines.worker import execute_task
 from alloyscreen.tasks import Task, TaskOutcome
 
@@ -97,20 +98,8 @@ class LocalEngine:
 
 
 def _died(task: Task, attempts: int) -> TaskOutcome:
-    from alloyscreen.provenance import provenance_record
-
-    return TaskOutcome(
-        key=task.key,
-        kind=task.kind,
-        candidate_id=task.candidate_id,
-        formula=task.formula,
-        status="failed",
-        result=None,
-        atoms=None,
-        error=f"worker process died {attempts} time(s) while running this task "
+    return failed_outcome(
+        task,
+        f"worker process died {attempts} time(s) while running this task "
         "(out of memory, segmentation fault or killed)",
-        calculator=task.calculator.identity().as_dict(),
-        params=dict(task.params),
-        provenance=provenance_record(),
-        wall_time_s=0.0,
     )

@@ -43,6 +43,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from alloyscreen.engines.base import failed_outcome
 from alloyscreen.errors import InputError, MissingExtraError
 from alloyscreen.tasks import Task, TaskKind, TaskOutcome, register_task_kind
 
@@ -202,22 +203,7 @@ def dask_setup(worker: Any) -> None:
 
 
 def _failed(task: Task, error: str) -> TaskOutcome:
-    from alloyscreen.provenance import provenance_record
-
-    return TaskOutcome(
-        key=task.key,
-        kind=task.kind,
-        candidate_id=task.candidate_id,
-        formula=task.formula,
-        status="failed",
-        result=None,
-        atoms=None,
-        error=error,
-        calculator=task.calculator.identity().as_dict(),
-        params=dict(task.params),
-        provenance=provenance_record(engine="slurm"),
-        wall_time_s=0.0,
-    )
+    return failed_outcome(task, error, engine="slurm")
 
 
 async def _sync_jobs(cluster: Any, dead: Sequence[str], target: int) -> None:

@@ -394,20 +394,18 @@ def load_reference_csv(path: str | Path) -> list[ReferenceRecord]:
 def load_contact_angles(path: str | Path | None = None) -> list[ReferenceRecord]:
     """Load molten-Li contact angles (the shipped set when ``path`` is None)."""
     recs = load_reference_csv(path if path is not None else shipped_data_path("contact_angles"))
-    _require_properties(recs, {"contact_angle"}, path)
+    _require_properties(recs, {"contact_angle"})
     return recs
 
 
 def load_li_diffusion(path: str | Path | None = None) -> list[ReferenceRecord]:
     """Load Li diffusion data (the shipped set when ``path`` is None)."""
     recs = load_reference_csv(path if path is not None else shipped_data_path("li_diffusion"))
-    _require_properties(
-        recs, {"diffusion_coefficient", "diffusion_prefactor", "activation_energy"}, path
-    )
+    _require_properties(recs, {"diffusion_coefficient", "diffusion_prefactor", "activation_energy"})
     return recs
 
 
-def _require_properties(recs: Sequence[ReferenceRecord], allowed: set[str], path) -> None:
+def _require_properties(recs: Sequence[ReferenceRecord], allowed: set[str]) -> None:
     for r in recs:
         if r.property not in allowed:
             raise InputError(

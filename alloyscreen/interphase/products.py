@@ -20,6 +20,7 @@ from typing import Any
 from pymatgen.core import Composition, Lattice
 
 from alloyscreen.errors import InputError
+from alloyscreen.interphase._files import iter_json_files
 from alloyscreen.interphase.composition import formula_key
 
 DATA_PACKAGE = "alloyscreen.interphase.data"
@@ -198,20 +199,7 @@ def load_product_table(extra: Iterable[str | Path] | str | Path | None = None) -
     """The shipped product table, extended/overridden by the files in ``extra`` (in order)."""
     records = dict(_shipped())
     sources = [PRODUCTS_FILE]
-    if extra is None:
-        paths: list[str | Path] = []
-    elif isinstance(extra, str | Path):
-        paths = [extra]
-    else:
-        paths = list(extra)
-    for path in paths:
-        p = Path(path)
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"products file {p} does not exist") from None
-        except json.JSONDecodeError as exc:
-            raise InputError(f"products file {p} is not valid JSON: {exc}") from None
+    for p, data in iter_json_files(extra, "products file"):
         records.update(_parse(data, str(p)))
         sources.append(str(p))
     return ProductTable(records, tuple(sources))

@@ -35,6 +35,7 @@ from typing import Any
 from pymatgen.core import Composition
 
 from alloyscreen.errors import InputError
+from alloyscreen.interphase._files import iter_json_files
 from alloyscreen.interphase.composition import (
     ElectrolyteInput,
     formula_key,
@@ -60,11 +61,6 @@ def _number(value: Any, where: str) -> float:
         return float(value)
     except (ValueError, ZeroDivisionError, TypeError):
         raise InputError(f"{where}: {value!r} is not a number or a fraction like '20/3'") from None
-
-
-def reduced_formula(formula: str) -> str:
-    """Reduced formula key of ``formula`` (``Li17Ge4``, ``Li2S``, ``Li10GeP2S12``)."""
-    return formula_key(formula)
 
 
 @dataclass(frozen=True)
@@ -178,7 +174,7 @@ def make_reaction(
     amounts = dict(parse_formula(reactant).get_el_amt_dict())
     merged: dict[str, float] = {}
     for f, n in products.items():
-        rf = reduced_formula(f)
+        rf = formula_key(f)
         factor = Composition(f).num_atoms / Composition(rf).num_atoms
         merged[rf] = merged.get(rf, 0.0) + float(n) * factor
     li_products = sum(
@@ -242,7 +238,7 @@ class ReactionTable:
     def find(self, formula: str) -> ReductionReaction | None:
         """The curated reaction of ``formula`` (matched by reduced formula), if any."""
         try:
-            key = reduced_formula(formula)
+            key = formula_key(formula)
         except (ValueError, KeyError):
             return None
         return self.reactions.get(key)
@@ -276,7 +272,7 @@ def _parse_table(data: Mapping[str, Any], where: str) -> tuple[dict, dict]:
             )
         except InputError as exc:
             raise InputError(f"{where}: {exc}") from None
-        reactions[reduced_formula(reaction.reactant)] = reaction
+        reactions[formula_key(reaction.reactant)] = reaction
     elements: dict[str, ElementProduct] = {}
     for el, row in (data.get("element_products") or {}).items():
         product = row.get("product") if isinstance(row, Mapping) else None
@@ -289,7 +285,7 @@ def _parse_table(data: Mapping[str, Any], where: str) -> tuple[dict, dict]:
             raise InputError(
                 f"{where}: element_products[{el!r}] = {product!r} may contain only {el} and Li"
             )
-        elements[el] = ElementProduct(el, reduced_formula(product), str(citation))
+        elements[el] = ElementProduct(el, formula_key(product), str(citation))
     return reactions, elements
 
 
@@ -312,20 +308,7 @@ def load_reaction_table(extra: Iterable[str | Path] | str | Path | None = None) 
     """
     reactions, elements = (dict(d) for d in _shipped())
     sources = [REACTIONS_FILE]
-    if extra is None:
-        paths: list[str | Path] = []
-    elif isinstance(extra, str | Path):
-        paths = [extra]
-    else:
-        paths = list(extra)
-    for path in paths:
-        p = Path(path)
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"reaction file {p} does not exist") from None
-        except json.JSONDecodeError as exc:
-            raise InputError(f"reaction file {p} is not valid JSON: {exc}") from None
+    for p, data in iter_json_files(extra, "reaction file"):
         r, e = _parse_table(data, str(p))
         reactions.update(r)
         elements.update(e)

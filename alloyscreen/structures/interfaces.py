@@ -46,6 +46,7 @@ from alloyscreen.structures.slabs import (
     build_slab,
     find_terminations,
     layer_indices,
+    reduce_2d,
 )
 
 logger = logging.getLogger(__name__)
@@ -130,22 +131,10 @@ def _hnf_2d(n: int) -> list[np.ndarray]:
 
 def _reduced_sublattice(hnf: np.ndarray, prim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lagrange-reduced basis (Cartesian rows) and its integer matrix in ``prim`` units."""
-    v1, v2 = _reduce_2d(hnf[0] @ prim, hnf[1] @ prim)
+    v1, v2 = reduce_2d(hnf[0] @ prim, hnf[1] @ prim)
     basis = np.array([v1, v2])
     m = np.round(np.linalg.solve(prim.T, basis.T).T).astype(int)
     return basis, m
-
-
-def _reduce_2d(v1: np.ndarray, v2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    v1, v2 = np.array(v1, float), np.array(v2, float)
-    for _ in range(200):
-        if np.dot(v1, v1) > np.dot(v2, v2):
-            v1, v2 = v2, v1
-        mu = round(float(np.dot(v1, v2) / np.dot(v1, v1)))
-        if mu == 0:
-            break
-        v2 = v2 - mu * v1
-    return v1, v2
 
 
 def _unimodular(max_entry: int = 2) -> np.ndarray:

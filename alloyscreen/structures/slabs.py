@@ -187,10 +187,14 @@ def _standard_orientation(cell: np.ndarray, positions: np.ndarray) -> tuple[np.n
     return new_cell, new_pos
 
 
-def _reduce_2d(v1: np.ndarray, v2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lagrange–Gauss reduction of a 2D basis (shortest vectors, |angle| in [60, 120] degrees)."""
+def reduce_2d(v1: np.ndarray, v2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lagrange–Gauss reduction of a 2D basis (shortest vectors, |angle| in [60, 120] degrees).
+
+    The vectors (Cartesian, Å) span the same lattice before and after; reduction takes a handful
+    of steps for any real cell (at most 200 are made).
+    """
     v1, v2 = np.array(v1, float), np.array(v2, float)
-    for _ in range(100):
+    for _ in range(200):
         if np.dot(v1, v1) > np.dot(v2, v2):
             v1, v2 = v2, v1
         mu = round(float(np.dot(v1, v2) / np.dot(v1, v1)))
@@ -253,7 +257,7 @@ def _reduce_ouc(atoms: Atoms, tol: float = 1e-3) -> Atoms:
     if v2 is None:  # pragma: no cover - numerical trouble; keep the cell as it is
         logger.warning("could not reduce the in-plane cell; keeping the oriented unit cell")
         return atoms.copy()
-    v1, v2 = _reduce_2d(v1, v2)
+    v1, v2 = reduce_2d(v1, v2)
     # shortest period along the normal: the translation with the smallest positive height
     heights = [(float(t[2]), t) for t in translations if t[2] > tol]
     if heights:
@@ -541,7 +545,7 @@ def find_terminations(
     return cell, flip, terms
 
 
-def _n_planes_between(cell: SurfaceCell, bottom: float, top: float, ztol: float) -> int:
+def _n_planes_between(cell: SurfaceCell, bottom: float, top: float) -> int:
     h = np.array(cell.plane_heights_A) / cell.period_A
     count = 0
     for k in range(math.floor(bottom) - 1, math.ceil(top) + 1):
@@ -582,7 +586,7 @@ def build_slab(
     while k >= top:
         k -= 1.0
     bottom = k
-    while _n_planes_between(cell, bottom, top, ztol) < n_layers:
+    while _n_planes_between(cell, bottom, top) < n_layers:
         bottom -= 1.0
     atoms = cut_slab(cell, bottom, top, vacuum_A=vacuum_A)
     li, planes = layer_indices(atoms, ztol)

@@ -20,6 +20,7 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 from alloyscreen.interphase.percolation._rng import normal, uniform
+from alloyscreen.interphase.percolation._union_find import find, union
 
 _GOLD = 0.3819660112501051  # 2 - golden ratio
 
@@ -164,28 +165,6 @@ def _find_off(parent, off, i):
         az -= bz
         j = nxt
     return r, tx, ty, tz
-
-
-@njit(cache=True, inline="always")
-def _find(link, i):
-    while link[i] >= 0:
-        p = link[i]
-        if link[p] >= 0:
-            link[i] = link[p]
-        i = p
-    return i
-
-
-@njit(cache=True, inline="always")
-def _union(link, a, b):
-    ra = _find(link, a)
-    rb = _find(link, b)
-    if ra == rb:
-        return
-    if link[ra] > link[rb]:
-        ra, rb = rb, ra
-    link[ra] += link[rb]
-    link[rb] = ra
 
 
 @njit(cache=True, inline="always")
@@ -447,9 +426,9 @@ def _sample(
             link2[n] = -1
             hz = np.sqrt(b_i * b_i + (a_i * a_i - b_i * b_i) * uz * uz)
             if pz - hz < 0.0:
-                _union(link2, n, top)
+                union(link2, n, top)
             if pz + hz > L:
-                _union(link2, n, bot)
+                union(link2, n, bot)
         for ox in range(-1, 2) if not brute else range(0, 1):
             for oy in range(-1, 2) if not brute else range(0, 1):
                 for oz in range(-1, 2) if not brute else range(0, 1):
@@ -490,7 +469,7 @@ def _sample(
                                 off[rj, 1] = ny_ - dy - jy
                                 off[rj, 2] = nz_ - dz - jz
                             if track_span and 0.0 <= pz + dz < L:
-                                _union(link2, n, j)
+                                union(link2, n, j)
                         j = nxt[j]
         n += 1
         if wx and ev[1] < 0:
@@ -499,7 +478,7 @@ def _sample(
             ev[2] = n
         if wz and ev[3] < 0:
             ev[3] = n
-        if track_span and ev[0] < 0 and _find(link2, top) == _find(link2, bot):
+        if track_span and ev[0] < 0 and find(link2, top) == find(link2, bot):
             ev[0] = n
         if ev[1] >= 0 and ev[2] >= 0 and ev[3] >= 0 and (ev[0] >= 0 or not track_span):
             break

@@ -20,6 +20,7 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 from alloyscreen.interphase.percolation._rng import randbelow
+from alloyscreen.interphase.percolation._union_find import find, union
 
 LATTICE_CODES = {"sc": 0, "bcc": 1, "fcc": 2}
 
@@ -119,29 +120,6 @@ def _find_off(node, i):
 
 
 @njit(cache=True, inline="always")
-def _find(link, i):
-    """Root of i with path halving (link >= 0: parent; root: -size)."""
-    while link[i] >= 0:
-        p = link[i]
-        if link[p] >= 0:
-            link[i] = link[p]
-        i = p
-    return i
-
-
-@njit(cache=True, inline="always")
-def _union(link, a, b):
-    ra = _find(link, a)
-    rb = _find(link, b)
-    if ra == rb:
-        return
-    if link[ra] > link[rb]:  # ra is smaller (sizes are stored negated)
-        ra, rb = rb, ra
-    link[ra] += link[rb]
-    link[rb] = ra
-
-
-@njit(cache=True, inline="always")
 def _link(node, i, j, dx, dy, dz, wrap):
     """Join occupied i and j (j = i + d); record in wrap[0:3] whether a winding loop closed."""
     ri, ix, iy, iz = _find_off(node, i)
@@ -208,9 +186,9 @@ def _site_chunk(lat, L, dirs, seeds, track_span, out, start, stop):
             if track_span:
                 link2[i] = -1
                 if z == 0:
-                    _union(link2, i, top)
+                    union(link2, i, top)
                 if z == M - 1:
-                    _union(link2, i, bot)
+                    union(link2, i, bot)
             for k in range(nd):
                 dx = dirs[k, 0]
                 dy = dirs[k, 1]
@@ -227,11 +205,11 @@ def _site_chunk(lat, L, dirs, seeds, track_span, out, start, stop):
                     continue
                 _link(node, i, j, dx, dy, dz, wrap)
                 if track_span and not crosses:
-                    _union(link2, i, j)
+                    union(link2, i, j)
             for a in range(3):
                 if wrap[a] and ev[1 + a] < 0:
                     ev[1 + a] = n + 1
-            if track_span and ev[0] < 0 and _find(link2, top) == _find(link2, bot):
+            if track_span and ev[0] < 0 and find(link2, top) == find(link2, bot):
                 ev[0] = n + 1
             n_done = n + 1
             if ev[1] >= 0 and ev[2] >= 0 and ev[3] >= 0 and (ev[0] >= 0 or not track_span):
@@ -270,9 +248,9 @@ def _bond_chunk(lat, L, dirs, seeds, track_span, out, start, stop):
             for i in range(N):
                 z = _decode(i, lat, L)[2]
                 if z == 0:
-                    _union(link2, i, top)
+                    union(link2, i, top)
                 if z == M - 1:
-                    _union(link2, i, bot)
+                    union(link2, i, bot)
         n_done = 0
         for n in range(NB):
             r = n + randbelow(state, NB - n)
@@ -298,8 +276,8 @@ def _bond_chunk(lat, L, dirs, seeds, track_span, out, start, stop):
                 if wrap[a] and ev[1 + a] < 0:
                     ev[1 + a] = n + 1
             if track_span and not crosses:
-                _union(link2, i, j)
-                if ev[0] < 0 and _find(link2, top) == _find(link2, bot):
+                union(link2, i, j)
+                if ev[0] < 0 and find(link2, top) == find(link2, bot):
                     ev[0] = n + 1
             n_done = n + 1
             if ev[1] >= 0 and ev[2] >= 0 and ev[3] >= 0 and (ev[0] >= 0 or not track_span):
