@@ -256,7 +256,6 @@ def _ok(c: CandidateDescriptors, name: str) -> bool:
 # ----------------------------------------------------------------------------------------------
 # reading the store
 # ----------------------------------------------------------------------------------------------
-ELEMENT_PREFIX = "element:"
 
 
 def _newest(rows: Iterable[Any]) -> dict[str, Any]:
@@ -313,7 +312,6 @@ def descriptors_from_store(
     *,
     calculator: str | None = None,
     margins: Mapping[str, float] | None = None,
-    include_elements: bool = False,
 ) -> list[CandidateDescriptors]:
     """Collect every candidate's descriptors from a results store.
 
@@ -324,8 +322,6 @@ def descriptors_from_store(
         Only rows of this calculator (default: the one with most relaxations).
     margins : mapping, optional
         ``candidate id -> percolation margin`` from an interphase design (else ``missing``).
-    include_elements : bool
-        Also list the elemental reference relaxations.
     """
     calculator = calculator or default_calculator(store)
     rows = {
@@ -336,17 +332,14 @@ def descriptors_from_store(
     adhesion = _newest(rows["adhesion"])
     migration = _newest(rows["migration"])
     hull = hull_energies(list(relax.values()))
-    from alloyscreen.properties.bulk import formation_energy_per_atom
+    # Lazy: campaign pulls in the engines, which ranking alone does not need.
+    from alloyscreen.campaign import ELEMENT_PREFIX, formation_energies
 
-    refs = {
-        cid[len(ELEMENT_PREFIX) :]: r.result["energy_per_atom_eV"]
-        for cid, r in relax.items()
-        if cid.startswith(ELEMENT_PREFIX) and r.done
-    }
+    formation = formation_energies(list(relax.values()))
     ids = list(dict.fromkeys([*relax, *adhesion, *migration]))
     out = []
     for cid in ids:
-        if cid.startswith(ELEMENT_PREFIX) and not include_elements:
+        if cid.startswith(ELEMENT_PREFIX):
             continue
         values: dict[str, float | None] = {}
         status: dict[str, str] = {}
@@ -366,14 +359,9 @@ def descriptors_from_store(
                 errors[name] = error
         r = relax.get(cid)
         values["e_above_hull_eV_atom"] = hull.get(cid)
-        values["formation_energy_eV_atom"] = None
+        values["formation_energy_eV_atom"] = formation.get(cid)
         if r is not None and r.done:
-            counts = Counter(r.atoms.get_chemical_symbols())
-            if set(counts) <= set(refs):
-                values["formation_energy_eV_atom"] = formation_energy_per_atom(
-                    counts, r.result["energy_per_atom_eV"], refs
-                )
-            else:
+            if cid not in formation:
                 errors["e_above_hull_eV_atom"] = (
                     "no elemental references in the store for this system"
                 )

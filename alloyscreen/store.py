@@ -248,12 +248,16 @@ class ResultStore:
             data["input_structure"] = atoms_to_dict(input_atoms)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # ASE warns about keys that look like formulas
-            with self._db as db:  # one transaction: never two rows for a key, never zero
-                old = [row.id for row in db.select(task_key=outcome.key, include_data=False)]
-                if old:
-                    db.delete(old)
-                row_id = db.write(atoms, key_value_pairs=kvp, data=data)
+            row_id = self._replace(outcome.key, atoms, kvp, data)
         return self._decode(self._db.get(id=row_id), cached=False)
+
+    def _replace(self, key: str, atoms: Atoms, kvp: dict[str, Any], data: dict[str, Any]) -> int:
+        """Write one row for ``key``, deleting earlier ones, in one transaction (never two, never zero)."""
+        with self._db as db:
+            old = [row.id for row in db.select(task_key=key, include_data=False)]
+            if old:
+                db.delete(old)
+            return db.write(atoms, key_value_pairs=kvp, data=data)
 
     def get_or_compute(
         self, task: Task, compute: Callable[[Task], TaskOutcome] | None = None
@@ -270,20 +274,8 @@ class ResultStore:
     def put_document(self, name: str, data: Any) -> None:
         """Store a JSON-able document under ``name`` (replacing an earlier one)."""
         key = f"document:{name}"
-        with self._db as db:
-            old = [row.id for row in db.select(task_key=key, include_data=False)]
-            if old:
-                db.delete(old)
-            db.write(
-                Atoms(),
-                key_value_pairs={
-                    "task_key": key,
-                    "task": "document",
-                    "status": "done",
-                    "document": name,
-                },
-                data={"document": to_jsonable(data)},
-            )
+        kvp = {"task_key": key, "task": "document", "status": "done", "document": name}
+        self._replace(key, Atoms(), kvp, {"document": to_jsonable(data)})
 
     def get_document(self, name: str) -> Any | None:
         """The document stored under ``name``, or ``None``."""
