@@ -61,6 +61,11 @@ TASK_KINDS: dict[str, TaskKind] = {
 }
 
 
+#: The relax options the CLI and the interphase thermo route pass explicitly (they enter content
+#: keys), so that every command relaxing the same structure shares one stored result.
+STANDARD_RELAX_OPTIONS: dict[str, Any] = {"fmax": 0.05, "max_steps": 300, "optimizer": "BFGS"}
+
+
 def register_task_kind(name: str, kind: TaskKind) -> None:
     """Add (or replace) a task kind."""
     TASK_KINDS[name] = kind

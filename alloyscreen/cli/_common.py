@@ -21,6 +21,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from alloyscreen.tasks import STANDARD_RELAX_OPTIONS
+
 if TYPE_CHECKING:
     from alloyscreen.engines.base import Engine
     from alloyscreen.runner import RunSummary
@@ -34,12 +36,7 @@ EXIT_BAD_INPUT = 2
 
 #: Relaxation options identical to ``alloyscreen relax``'s defaults, so that the commands which
 #: relax their candidates first (``adhesion``, ``migration``) share stored results with it.
-RELAX_OPTIONS: dict[str, Any] = {
-    "fmax": 0.05,
-    "max_steps": 300,
-    "optimizer": "BFGS",
-    "formation_energy": False,
-}
+RELAX_OPTIONS: dict[str, Any] = {**STANDARD_RELAX_OPTIONS, "formation_energy": False}
 
 #: Human output goes to stderr so that ``--json`` leaves stdout holding one JSON document only.
 err_console = Console(stderr=True)

@@ -48,6 +48,7 @@ from alloyscreen.interphase.reactions import (
     combine,
     make_reaction,
 )
+from alloyscreen.tasks import STANDARD_RELAX_OPTIONS
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ THERMO_PHASES_FILE = "thermo_phases.json"
 #: Candidate-id prefix of the thermodynamic route's relax tasks.
 TASK_PREFIX = "interphase:"
 #: Default options of the relax tasks (the relax kind's defaults, written out for the key).
-DEFAULT_RELAX_OPTIONS: dict[str, Any] = {"fmax": 0.05, "max_steps": 300, "optimizer": "BFGS"}
+DEFAULT_RELAX_OPTIONS: dict[str, Any] = dict(STANDARD_RELAX_OPTIONS)
 
 
 @dataclass(frozen=True)
