@@ -75,14 +75,38 @@ class CalculatorIdentity:
 
 
 @dataclass(frozen=True)
-class _Entry:
+class CalculatorEntry:
+    """One row of the calculator table.
+
+    Attributes
+    ----------
+    package : str
+        Distribution whose version goes into the identity.
+    extra : str or None
+        ``pip install 'alloyscreen[extra]'`` that provides it (None: always installed).
+    factory : str or callable
+        ``module:function`` imported only when the calculator is built (or the function itself).
+    default_model : str
+    description : str
+    identity_parameters : str or callable, optional
+        ``module:function`` ``(name, params) -> params`` completing the physics parameters of the
+        identity (a DFT code's full preset), so that changing a default changes content keys.
+    """
+
     package: str
     extra: str | None
-    factory: Callable[..., Calculator]
+    factory: str | Callable[..., Calculator]
     default_model: str
     description: str
-    supported_elements: frozenset[str] | None = None
-    identity_parameters: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    identity_parameters: str | Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
+
+
+def _resolve(target: str | Callable[..., Any]) -> Callable[..., Any]:
+    """The function behind a ``module:function`` path (imported now), or ``target`` itself."""
+    if callable(target):
+        return target
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 def _version(package: str) -> str:
@@ -144,53 +168,77 @@ def _emt_elements() -> frozenset[str]:
     return frozenset(parameters)
 
 
-_REGISTRY: dict[str, _Entry] = {
-    "chgnet": _Entry(
+#: The calculator table: every built-in name, its package and a lazy path to its factory (as
+#: ASE's calculator table names modules), so that nothing is imported or registered before a
+#: calculator is asked for. Plugins add rows with :func:`register_calculator`.
+CALCULATORS: dict[str, CalculatorEntry] = {
+    "chgnet": CalculatorEntry(
         "chgnet", "ml", _make_chgnet, "0.3.0", "CHGNet 0.3.0 universal potential (fastest)"
     ),
-    "sevenn": _Entry(
+    "sevenn": CalculatorEntry(
         "sevenn", "ml", _make_sevenn, "7net-0", "SevenNet-0 universal potential (default)"
     ),
-    "emt": _Entry(
+    "emt": CalculatorEntry(
         "ase",
         None,
         _make_emt,
         "-",
         "ASE effective medium theory (Al Cu Ag Au Ni Pd Pt C N O H; no Li)",
     ),
+    "espresso": CalculatorEntry(
+        "ase",
+        None,
+        "alloyscreen.dft.espresso:make_espresso",
+        "-",
+        "Quantum ESPRESSO pw.x via ASE (needs pw.x and pseudopotentials)",
+        "alloyscreen.dft.presets:identity_parameters",
+    ),
+    "gpaw": CalculatorEntry(
+        "gpaw",
+        "dft",
+        "alloyscreen.dft.gpaw:make_gpaw",
+        "-",
+        "GPAW plane-wave DFT (PBE, presets; build with `make dft`)",
+        "alloyscreen.dft.presets:identity_parameters",
+    ),
+    "vasp": CalculatorEntry(
+        "ase",
+        None,
+        "alloyscreen.dft.vasp:make_vasp",
+        "-",
+        "VASP via ASE (needs the user's VASP binary and POTCARs)",
+        "alloyscreen.dft.presets:identity_parameters",
+    ),
 }
+
+#: DFT codes among the calculators (their presets live in :mod:`alloyscreen.dft`).
+DFT_CODES = frozenset({"gpaw", "vasp", "espresso"})
 
 
 def register_calculator(
     name: str,
-    factory: Callable[..., Calculator],
+    factory: str | Callable[..., Calculator],
     *,
     package: str,
     extra: str | None = None,
     default_model: str = "-",
     description: str = "",
-    identity_parameters: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    identity_parameters: str | Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
 ) -> None:
-    """Add a named calculator factory (used for DFT codes and by plugins).
+    """Add a row to :data:`CALCULATORS` (plugins, tests).
 
-    ``identity_parameters(params) -> params``, if given, completes the physics parameters recorded
-    in the identity (e.g. a DFT code's preset values), so that changing a default changes keys.
+    ``identity_parameters(name, params) -> params``, if given, completes the physics parameters
+    recorded in the identity (e.g. a DFT code's preset values), so that changing a default
+    changes keys.
     """
-    _REGISTRY[name] = _Entry(
-        package, extra, factory, default_model, description, None, identity_parameters
+    CALCULATORS[name] = CalculatorEntry(
+        package, extra, factory, default_model, description, identity_parameters
     )
 
 
 def available_calculators() -> dict[str, str]:
-    """Registered names and a one-line description of each."""
-    _load_builtin_plugins()
-    return {name: entry.description for name, entry in sorted(_REGISTRY.items())}
-
-
-def _load_builtin_plugins() -> None:
-    # DFT codes register themselves from their own module (keeps presets in one place).
-    with contextlib.suppress(ModuleNotFoundError):
-        importlib.import_module("alloyscreen.dft")
+    """Names in the table and a one-line description of each."""
+    return {name: entry.description for name, entry in sorted(CALCULATORS.items())}
 
 
 def _split_dotted(name: str) -> tuple[str, str]:
@@ -213,19 +261,18 @@ def calculator_identity(name: str = DEFAULT_CALCULATOR, **kwargs: Any) -> Calcul
         module, _ = _split_dotted(name)
         package = module.split(".")[0]
         return CalculatorIdentity(name, package, _version(package), "-", params)
-    _load_builtin_plugins()
     entry = _lookup(name)
     model = str(params.pop("model", entry.default_model))
     if entry.identity_parameters is not None:
-        params = entry.identity_parameters(params)
+        params = _resolve(entry.identity_parameters)(name, params)
     return CalculatorIdentity(name, entry.package, _version(entry.package), model, params)
 
 
-def _lookup(name: str) -> _Entry:
+def _lookup(name: str) -> CalculatorEntry:
     try:
-        return _REGISTRY[name]
+        return CALCULATORS[name]
     except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
+        known = ", ".join(sorted(CALCULATORS))
         raise InputError(
             f"unknown calculator '{name}'; available: {known}, "
             "or an ASE calculator class as 'package.module:ClassName'"
@@ -269,7 +316,7 @@ def get_calculator(
         return cls(**kwargs), identity
     entry = _lookup(name)
     try:
-        calc = entry.factory(**kwargs)
+        calc = _resolve(entry.factory)(**kwargs)
     except MissingExtraError:
         raise
     except ImportError as exc:

@@ -368,13 +368,13 @@ def write_report(
     context : mapping, optional
         Store URL, calculator identity, workflow... shown at the top.
     validation : sequence of ValidationReport
-        From :mod:`alloyscreen.experiments.validation`; parity plots are drawn for each.
+        From :mod:`alloyscreen.experiments.comparison`; parity plots are drawn for each.
     design : mapping, optional
         ``{"summary": str, "plot": path, "table": [records]}`` from the interphase design step.
     top : int, optional
         Rows shown in the shortlist table (all by default; the CSV always has all).
     """
-    from alloyscreen.experiments.validation import format_report, parity_plot
+    from alloyscreen.experiments.comparison import format_report, parity_plot
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -494,8 +494,8 @@ def experimental_validation(
     rank order is used. Barriers are compared with measured diffusion coefficients with the
     expected sign -1 (higher barrier, slower diffusion).
     """
+    from alloyscreen.experiments.comparison import diffusion_validation, wetting_validation
     from alloyscreen.experiments.reference_data import load_reference_data
-    from alloyscreen.experiments.validation import diffusion_validation, wetting_validation
 
     records = load_reference_data(list(reference_csvs))
 

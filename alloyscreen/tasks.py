@@ -4,7 +4,14 @@ The content key is a SHA-256 hash of the canonical structure, the calculator ide
 parameters, the task kind and the kind's version. Equal keys mean equal inputs, so a stored done
 result can be returned instead of recomputing — which makes every campaign resumable.
 
-Task kinds map to pure science functions ``(atoms, calc, **params) -> frozen dataclass``.
+Task kinds map to pure science functions ``(atoms, calc, **params) -> frozen dataclass``. The map
+is the static table :data:`TASK_KINDS` below: each kind names its function by a lazy
+``module:function`` path, imported only by the worker that runs the task
+(:meth:`TaskKind.resolve`). A task's ``params`` are exactly the keyword arguments of that
+function (the worker calls ``task_kind(kind).resolve()(atoms, calc, **params)``), so an option
+can be followed from the command line to the science, e.g. ``fmax``: ``alloyscreen relax
+--fmax`` -> ``Task.params["fmax"]`` (part of the content key) -> ``relax_bulk(atoms, calc,
+fmax=...)``.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from ase import Atoms
 
 from alloyscreen.calculators import CalculatorIdentity, calculator_identity
 from alloyscreen.errors import InputError
+from alloyscreen.formula import reduced_formula
 from alloyscreen.serialization import to_jsonable
 
 
@@ -58,6 +66,17 @@ TASK_KINDS: dict[str, TaskKind] = {
     "migration": TaskKind(
         "alloyscreen.properties.migration:migration_barriers", 1, "CI-NEB Li migration barriers"
     ),
+    # The calculator-validation set (``alloyscreen calculators validate``, ML vs DFT).
+    "surface_energy": TaskKind(
+        "alloyscreen.properties.calculator_checks:surface_energy",
+        1,
+        "surface energy of a relaxed slab cut from a bulk structure",
+    ),
+    "vacancy_hop": TaskKind(
+        "alloyscreen.properties.calculator_checks:vacancy_hop",
+        1,
+        "nearest-neighbour vacancy hop barrier (NEB) in a bulk supercell",
+    ),
 }
 
 
@@ -67,7 +86,7 @@ STANDARD_RELAX_OPTIONS: dict[str, Any] = {"fmax": 0.05, "max_steps": 300, "optim
 
 
 def register_task_kind(name: str, kind: TaskKind) -> None:
-    """Add (or replace) a task kind."""
+    """Add (or replace) a task kind (plugins, tests, benchmarks; built-ins are in the table)."""
     TASK_KINDS[name] = kind
 
 
@@ -170,8 +189,6 @@ class Task:
     @property
     def formula(self) -> str:
         """Reduced formula of the input structure."""
-        from alloyscreen.structures.formula import reduced_formula
-
         return reduced_formula(self.atoms)
 
 

@@ -35,8 +35,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from alloyscreen.cli.calculators import print_report
     from alloyscreen.engines import LocalEngine
+    from alloyscreen.ml_vs_dft import run_validation
     from alloyscreen.store import ResultStore
-    from alloyscreen.validation import run_validation
 
     tmp = None
     if args.db is None:

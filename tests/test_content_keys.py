@@ -165,7 +165,7 @@ def test_cli_relax_keys(pinned, candidates, tmp_path):
 
 
 def test_validation_task_keys(pinned):
-    from alloyscreen.validation import ValidationOptions, bulk_tasks, defect_tasks
+    from alloyscreen.ml_vs_dft import ValidationOptions, bulk_tasks, defect_tasks
 
     opts = ValidationOptions()
     got = {}

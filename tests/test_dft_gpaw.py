@@ -79,7 +79,7 @@ def test_gpaw_asymmetric_slab_with_dipole_correction(tmp_path):
 
 def test_gpaw_surface_energy_tiny_slab():
     from alloyscreen.calculators import get_calculator
-    from alloyscreen.properties.validation import surface_energy
+    from alloyscreen.properties.calculator_checks import surface_energy
 
     calc, _ = get_calculator("gpaw", ecut_eV=250.0, kpt_density_A=2.5)
     res = surface_energy(li_bcc(), calc, layers=2, vacuum_A=4.0, relax=False)

@@ -12,10 +12,11 @@ from ase.calculators.emt import EMT
 from ase.calculators.lj import LennardJones
 from typer.testing import CliRunner
 
-from alloyscreen.calculators import _REGISTRY, register_calculator
+from alloyscreen.calculators import CALCULATORS, register_calculator
 from alloyscreen.engines import LocalEngine
 from alloyscreen.errors import InputError
-from alloyscreen.properties.validation import (
+from alloyscreen.ml_vs_dft import HOP, LI, SLAB, ValidationOptions, run_validation
+from alloyscreen.properties.calculator_checks import (
     EV_PER_A2_TO_J_PER_M2,
     QUANTITIES,
     b32_lial,
@@ -28,7 +29,6 @@ from alloyscreen.properties.validation import (
 )
 from alloyscreen.store import ResultStore
 from alloyscreen.tasks import TASK_KINDS
-from alloyscreen.validation import HOP, LI, SLAB, ValidationOptions, run_validation
 
 
 def test_b32_lial_is_natl_type():
@@ -111,9 +111,17 @@ def test_deviation_table():
         deviation_table(values, "missing")
 
 
-def test_validation_task_kinds_are_registered_by_the_dft_plugin():
-    import alloyscreen.dft  # noqa: F401
+def test_validation_task_kinds_are_static_rows_of_the_task_table():
+    """Known without importing the DFT package (no import-time registration)."""
+    import subprocess
+    import sys
 
+    code = (
+        "import sys, alloyscreen.tasks as t; "
+        "assert {'surface_energy', 'vacancy_hop'} <= set(t.TASK_KINDS); "
+        "assert 'alloyscreen.dft' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
     assert TASK_KINDS["surface_energy"].resolve() is surface_energy
     assert TASK_KINDS["vacancy_hop"].resolve() is vacancy_hop
 
@@ -131,7 +139,7 @@ def _lj(sigma: float):
 def toy_calculators(monkeypatch):
     for name, sigma in (("toy-ref", 2.65), ("toy-ml", 2.7)):
         # setitem first, so that monkeypatch removes the entry again after the test
-        monkeypatch.setitem(_REGISTRY, name, _REGISTRY["emt"])
+        monkeypatch.setitem(CALCULATORS, name, CALCULATORS["emt"])
         register_calculator(name, _lj(sigma), package="ase", description="test")
     return "toy-ref", "toy-ml"
 

@@ -38,15 +38,15 @@ def list_calculators(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Registered calculators, whether they can run here, and the DFT presets."""
-    from alloyscreen.calculators import _REGISTRY, available_calculators
+    from alloyscreen.calculators import CALCULATORS, available_calculators
 
     descriptions = available_calculators()
     records = [
         {
             "name": name,
-            "package": _REGISTRY[name].package,
-            "extra": _REGISTRY[name].extra,
-            "installed": _available(name, _REGISTRY[name].package),
+            "package": CALCULATORS[name].package,
+            "extra": CALCULATORS[name].extra,
+            "installed": _available(name, CALCULATORS[name].package),
             "description": description,
         }
         for name, description in descriptions.items()
@@ -105,7 +105,7 @@ def print_report(report: Any) -> None:
     """Deviation table (ML − DFT) and timings on stdout."""
     from rich.table import Table
 
-    from alloyscreen.properties.validation import QUANTITIES
+    from alloyscreen.properties.calculator_checks import QUANTITIES
 
     table = Table(
         title=f"Validation against {report.reference} (deviation = calculator − reference)"
@@ -158,7 +158,7 @@ def validate(
     and a Li vacancy hop barrier. Everything goes through the results store (cached, resumable).
     """
     from alloyscreen.engines import LocalEngine
-    from alloyscreen.validation import run_validation
+    from alloyscreen.ml_vs_dft import run_validation
 
     names = [c.strip() for c in calculators.split(",") if c.strip()]
     if not names:

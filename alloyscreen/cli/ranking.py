@@ -131,7 +131,7 @@ def validate(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Rank correlation of computed W_ad / barriers with experimental wetting / diffusion data."""
-    from alloyscreen.experiments.validation import format_report
+    from alloyscreen.experiments.comparison import format_report
     from alloyscreen.report import experimental_validation
 
     _, ranked = _ranked(db, None, calculator, None)

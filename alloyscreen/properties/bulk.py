@@ -19,8 +19,8 @@ from ase.optimize import BFGS, FIRE, LBFGS
 from ase.units import GPa
 
 from alloyscreen.errors import InputError
+from alloyscreen.formula import reduced_formula
 from alloyscreen.properties.counting import count_calls
-from alloyscreen.structures.formula import reduced_formula
 
 logger = logging.getLogger(__name__)
 

@@ -47,8 +47,8 @@ from ase.geometry import find_mic
 from ase.units import kB
 
 from alloyscreen.errors import CalculationError, InputError
+from alloyscreen.formula import reduced_formula
 from alloyscreen.properties.counting import count_calls
-from alloyscreen.structures.formula import reduced_formula
 from alloyscreen.structures.hops import (
     MECHANISMS,
     Hop,

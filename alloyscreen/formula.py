@@ -1,4 +1,4 @@
-"""Formula helpers shared by builders, results and the store."""
+"""Formula helpers shared by builders, results, tasks and the store (foundation layer)."""
 
 from __future__ import annotations
 

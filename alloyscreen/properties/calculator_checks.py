@@ -3,7 +3,7 @@
 Pure science: structure builders, :func:`surface_energy` (a relaxed slab cut from a bulk cell),
 :func:`vacancy_hop` (a nearest-neighbour vacancy hop barrier by NEB in a small supercell) and
 :func:`deviation_table`. Each takes ``(atoms, calc, *, options)`` and returns a frozen dataclass;
-the orchestration through the results store lives in :mod:`alloyscreen.validation`.
+the orchestration through the results store lives in :mod:`alloyscreen.ml_vs_dft`.
 
 These functions are deliberately small and self-contained. The adhesion (slabs, W_ad) and
 migration (CI-NEB) modules are the general tools; this set only needs a symmetric elemental slab

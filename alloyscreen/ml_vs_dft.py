@@ -1,6 +1,6 @@
 """Validate calculators against a reference (ML potentials against GPAW) through the results store.
 
-The validation set (:data:`alloyscreen.properties.validation.QUANTITIES`): bcc Li lattice
+The validation set (:data:`alloyscreen.properties.calculator_checks.QUANTITIES`): bcc Li lattice
 constant, B32 LiAl lattice constant and formation energy (against bcc Li and fcc Al), Li(100)
 surface energy of a thin slab, and one Li vacancy hop barrier in a 2x2x2 bcc supercell. Every
 calculation is a task in the store (``relax`` for the bulk cells, ``surface_energy`` and
@@ -21,7 +21,7 @@ from typing import Any
 from alloyscreen.engines.base import Engine
 from alloyscreen.errors import InputError, MissingExtraError
 from alloyscreen.properties.bulk import formation_energy_per_atom
-from alloyscreen.properties.validation import (
+from alloyscreen.properties.calculator_checks import (
     QUANTITIES,
     Deviation,
     b32_lial,
@@ -88,9 +88,9 @@ def check_available(name: str) -> None:
             f"unknown calculator '{name}'; available: {', '.join(available_calculators())}"
         )
     if name == "gpaw":
-        from alloyscreen.dft import _require_gpaw
+        from alloyscreen.dft.gpaw import require_gpaw
 
-        _require_gpaw()
+        require_gpaw()
     elif name in {"chgnet", "sevenn"} and importlib.util.find_spec(name) is None:
         raise MissingExtraError(name, "ml", f"the {name} calculator")
 
