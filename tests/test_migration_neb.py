@@ -15,7 +15,7 @@ from alloyscreen.errors import CalculationError, InputError
 from alloyscreen.properties.counting import count_calls
 from alloyscreen.properties.migration import (
     BandRun,
-    _classify,
+    classify_band,
     mep_figure,
     migration_barriers,
     plot_mep,
@@ -154,20 +154,20 @@ def _band(energies, n_calls=10, converged=True, jump=0.5):
 
 def test_classify_false_convergence_and_nonconvergence():
     ok = _band([0.0, 0.1, 0.2, 0.1, 0.0])
-    assert _classify(ok, 3.0, 1e-3) == ("converged", None, 2)
-    status, reason, _ = _classify(_band([0.0, 0.1, 0.2, 0.1, 0.0], n_calls=0), 3.0, 1e-3)
+    assert classify_band(ok, 3.0, 1e-3) == ("converged", None, 2)
+    status, reason, _ = classify_band(_band([0.0, 0.1, 0.2, 0.1, 0.0], n_calls=0), 3.0, 1e-3)
     assert status == "failed"
     assert "no force calls" in reason
-    status, reason, _ = _classify(_band([0.0, 0.0002, 0.0003, 0.0001, 0.0]), 3.0, 1e-3)
+    status, reason, _ = classify_band(_band([0.0, 0.0002, 0.0003, 0.0001, 0.0]), 3.0, 1e-3)
     assert status == "failed"
     assert "flat path" in reason
-    status, reason, _ = _classify(_band([0.0, -0.1, -0.2, -0.3, -0.4]), 3.0, 1e-3)
+    status, reason, _ = classify_band(_band([0.0, -0.1, -0.2, -0.3, -0.4]), 3.0, 1e-3)
     assert status == "failed"
     assert "no energy maximum" in reason
-    status, reason, _ = _classify(_band([0.0, 0.1, 0.2, 0.1, 0.0], jump=4.0), 3.0, 1e-3)
+    status, reason, _ = classify_band(_band([0.0, 0.1, 0.2, 0.1, 0.0], jump=4.0), 3.0, 1e-3)
     assert status == "failed"
     assert "discontinuous" in reason
-    status, reason, _ = _classify(_band([0.0, 0.1, 0.2, 0.1, 0.0], converged=False), 3.0, 1e-3)
+    status, reason, _ = classify_band(_band([0.0, 0.1, 0.2, 0.1, 0.0], converged=False), 3.0, 1e-3)
     assert status == "unconverged"
     assert "not converged" in reason
 
@@ -239,3 +239,17 @@ def test_d03_asymmetric_hop_network_barrier_counts_from_lowest_site(chgnet_calc)
     # long-range transport must climb from the lower of the two vacancy sites
     assert result.network_barrier_eV == pytest.approx(max(hop.barrier_eV, hop.barrier_reverse_eV))
     assert result.network_dimensionality == 3
+
+
+def test_static_band_runs_and_matches_the_dynamic_barrier():
+    """``dynamic=False`` (plain NEB, every image moves) converges to the same symmetric barrier."""
+    from ase.calculators.emt import EMT
+
+    kw = dict(species="Al", min_length_A=7.0, max_hops=1, n_images=3)
+    dyn = migration_barriers(bulk("Al", "fcc", a=4.05), EMT(), **kw)
+    static = migration_barriers(bulk("Al", "fcc", a=4.05), EMT(), dynamic=False, **kw)
+    (h_dyn,), (h_static,) = dyn.hops, static.hops
+    assert h_static.converged
+    assert h_dyn.converged
+    assert h_static.barrier_eV == pytest.approx(h_dyn.barrier_eV, abs=0.01)
+    assert abs(h_static.barrier_eV - h_static.barrier_reverse_eV) < 0.005  # symmetric hop
