@@ -241,6 +241,26 @@ def available_calculators() -> dict[str, str]:
     return {name: entry.description for name, entry in sorted(CALCULATORS.items())}
 
 
+def calculator_records() -> list[dict[str, Any]]:
+    """``alloyscreen calculators list``: one record per row of the table, sorted by name, with
+    whether its package is installed here (found by metadata; nothing is imported)."""
+    import importlib.util
+
+    def installed(name: str, package: str) -> bool:
+        return package == "ase" or ":" in name or importlib.util.find_spec(package) is not None
+
+    return [
+        {
+            "name": name,
+            "package": entry.package,
+            "extra": entry.extra,
+            "installed": installed(name, entry.package),
+            "description": entry.description,
+        }
+        for name, entry in sorted(CALCULATORS.items())
+    ]
+
+
 def _split_dotted(name: str) -> tuple[str, str]:
     module, _, attr = name.partition(":")
     if not module or not attr:

@@ -30,6 +30,7 @@ from alloyscreen.properties.calculator_checks import (
     deviation_table,
     fcc_al,
 )
+from alloyscreen.results import typed_result
 from alloyscreen.runner import run_tasks
 from alloyscreen.store import ResultStore, StoredResult
 from alloyscreen.tasks import CalculatorSpec, Task, make_task
@@ -176,28 +177,24 @@ class ValidationReport:
 
 
 def _values(results: Mapping[str, StoredResult]) -> dict[str, float | None]:
-    """Quantity values from one calculator's stored results (by candidate id)."""
+    """Quantity values from one calculator's stored results (by candidate id), read back typed."""
     out: dict[str, float | None] = {q.key: None for q in QUANTITIES}
-    li, lial, al = results.get(LI), results.get(LIAL), results.get(AL)
-    if li is not None and li.done:
-        out["li_bcc_a_A"] = float(li.result["lattice_abc_A"][0])
-    if lial is not None and lial.done:
-        out["lial_b32_a_A"] = conventional_cubic_a(lial.result["atoms"])
-        if li is not None and li.done and al is not None and al.done:
+    done = {cid: typed_result(r) for cid, r in results.items() if r is not None and r.done}
+    li, lial, al = done.get(LI), done.get(LIAL), done.get(AL)
+    if li is not None:
+        out["li_bcc_a_A"] = float(li.lattice_abc_A[0])
+    if lial is not None:
+        out["lial_b32_a_A"] = conventional_cubic_a(lial.atoms)
+        if li is not None and al is not None:
             out["lial_formation_eV_atom"] = formation_energy_per_atom(
                 {"Li": 1, "Al": 1},
-                lial.result["energy_per_atom_eV"],
-                {
-                    "Li": li.result["energy_per_atom_eV"],
-                    "Al": al.result["energy_per_atom_eV"],
-                },
+                lial.energy_per_atom_eV,
+                {"Li": li.energy_per_atom_eV, "Al": al.energy_per_atom_eV},
             )
-    slab = results.get(SLAB)
-    if slab is not None and slab.done:
-        out["li100_surface_energy_J_m2"] = float(slab.result["surface_energy_J_m2"])
-    hop = results.get(HOP)
-    if hop is not None and hop.done:
-        out["li_vacancy_hop_barrier_eV"] = float(hop.result["barrier_eV"])
+    if done.get(SLAB) is not None:
+        out["li100_surface_energy_J_m2"] = float(done[SLAB].surface_energy_J_m2)
+    if done.get(HOP) is not None:
+        out["li_vacancy_hop_barrier_eV"] = float(done[HOP].barrier_eV)
     return out
 
 

@@ -44,11 +44,15 @@ class TaskKind:
         Bump when the function's results change for the same inputs (invalidates cached keys).
     description : str
         One line for ``status`` and docs.
+    result : str
+        ``module:Class`` of the frozen dataclass the function returns, for typed read-back
+        (:func:`alloyscreen.results.typed_result`); empty when not declared.
     """
 
     function: str
     version: int
     description: str = ""
+    result: str = ""
 
     def resolve(self) -> Callable[..., Any]:
         """Import and return the science function."""
@@ -58,24 +62,35 @@ class TaskKind:
 
 TASK_KINDS: dict[str, TaskKind] = {
     "relax": TaskKind(
-        "alloyscreen.properties.bulk:relax_bulk", 1, "bulk relaxation (cell + positions)"
+        "alloyscreen.properties.bulk:relax_bulk",
+        1,
+        "bulk relaxation (cell + positions)",
+        "alloyscreen.properties.bulk:BulkRelaxResult",
     ),
     "adhesion": TaskKind(
-        "alloyscreen.properties.adhesion:work_of_adhesion", 1, "Li/substrate work of adhesion"
+        "alloyscreen.properties.adhesion:work_of_adhesion",
+        1,
+        "Li/substrate work of adhesion",
+        "alloyscreen.properties.adhesion:AdhesionResult",
     ),
     "migration": TaskKind(
-        "alloyscreen.properties.migration:migration_barriers", 1, "CI-NEB Li migration barriers"
+        "alloyscreen.properties.migration:migration_barriers",
+        1,
+        "CI-NEB Li migration barriers",
+        "alloyscreen.properties.migration:MigrationResult",
     ),
     # The calculator-validation set (``alloyscreen calculators validate``, ML vs DFT).
     "surface_energy": TaskKind(
         "alloyscreen.properties.calculator_checks:surface_energy",
         1,
         "surface energy of a relaxed slab cut from a bulk structure",
+        "alloyscreen.properties.calculator_checks:SurfaceEnergyResult",
     ),
     "vacancy_hop": TaskKind(
         "alloyscreen.properties.calculator_checks:vacancy_hop",
         1,
         "nearest-neighbour vacancy hop barrier (NEB) in a bulk supercell",
+        "alloyscreen.properties.calculator_checks:VacancyHopResult",
     ),
 }
 

@@ -13,27 +13,23 @@ from alloyscreen.cli._common import (
     EXIT_TASKS_FAILED,
     emit_json,
     err_console,
-    fail,
     handle_errors,
-    non_default_options,
     open_store,
     out_console,
     progress_factory,
-    relax_candidates,
     split_ids,
 )
 
 
-def adhesion_records(
-    candidates: list[Any], relax_errors: dict[str, str], summary: Any
-) -> list[dict[str, Any]]:
-    """One JSON-ready record per candidate (failed relaxations included)."""
-    by_id = {r.candidate_id: r for r in (summary.results if summary is not None else [])}
+def adhesion_records(run: Any) -> list[dict[str, Any]]:
+    """One JSON-ready record per candidate of a :class:`~alloyscreen.recipes.StepRun` (failed
+    relaxations included), from the typed :class:`AdhesionResult` of each stored row."""
+    typed = {r.candidate_id: (r, res) for r, res in run.typed()}
+    relax_errors = {cid: (r.error or "").splitlines()[0] for cid, r in run.relax_failed.items()}
     records = []
-    for cand in candidates:
+    for cand in run.candidates:
         rec: dict[str, Any] = {"id": cand.id, "formula": cand.formula}
-        r = by_id.get(cand.id)
-        if r is None:
+        if cand.id not in typed:
             rec.update(
                 status="failed",
                 error=f"bulk relaxation failed: {relax_errors.get(cand.id, 'no relaxed structure')}",
@@ -43,24 +39,29 @@ def adhesion_records(
             )
             records.append(rec)
             continue
-        res = r.result or {}
+        r, res = typed[cand.id]
+
+        def get(name: str, res: Any = res) -> Any:
+            value = getattr(res, name) if res is not None else None
+            return list(value) if isinstance(value, tuple) else value
+
         rec.update(
             status=r.status,
-            w_adh_J_m2=res.get("w_adh_J_m2") if r.done else None,
-            predicted_contact_angle_deg=res.get("predicted_contact_angle_deg") if r.done else None,
-            contact_angle_clipped=res.get("contact_angle_clipped"),
-            contact_angle_self_consistent_deg=res.get("contact_angle_self_consistent_deg"),
-            wetting_regime=res.get("wetting_regime"),
-            li_surface_energy_J_m2=res.get("li_surface_energy_J_m2"),
-            interface_energy_J_m2=res.get("interface_energy_J_m2"),
-            termination=res.get("termination"),
-            miller=res.get("miller"),
-            li_miller=res.get("li_miller"),
-            li_strain_pct=res.get("li_strain_pct"),
-            area_A2=res.get("area_A2"),
-            n_atoms=res.get("n_atoms"),
-            converged=res.get("converged") if r.done else None,
-            n_force_calls=res.get("n_force_calls"),
+            w_adh_J_m2=get("w_adh_J_m2") if r.done else None,
+            predicted_contact_angle_deg=get("predicted_contact_angle_deg") if r.done else None,
+            contact_angle_clipped=get("contact_angle_clipped"),
+            contact_angle_self_consistent_deg=get("contact_angle_self_consistent_deg"),
+            wetting_regime=get("wetting_regime"),
+            li_surface_energy_J_m2=get("li_surface_energy_J_m2"),
+            interface_energy_J_m2=get("interface_energy_J_m2"),
+            termination=get("termination"),
+            miller=get("miller"),
+            li_miller=get("li_miller"),
+            li_strain_pct=get("li_strain_pct"),
+            area_A2=get("area_A2"),
+            n_atoms=get("n_atoms"),
+            converged=get("converged") if r.done else None,
+            n_force_calls=get("n_force_calls"),
             cached=r.cached,
             wall_time_s=r.wall_time_s,
             calculator=r.calculator.get("name"),
@@ -159,63 +160,28 @@ def adhesion(
     rerun recomputes nothing that is done. The contact angle is a Young–Dupré descriptor, not a
     measurement.
     """
-    from alloyscreen.calculators import check_elements
-    from alloyscreen.campaign import load_campaign_candidates, run_step, structure_step_tasks
-    from alloyscreen.engines import LocalEngine
-    from alloyscreen.properties.adhesion import work_of_adhesion
-    from alloyscreen.structures.candidates import CATEGORIES
-    from alloyscreen.tasks import CalculatorSpec
+    from alloyscreen.recipes import adhesion as adhesion_recipe
 
-    candidates = load_campaign_candidates([str(candidates_file)], split_ids(ids))
-    for cand in candidates:
-        try:
-            elements = cand.structure.composition.chemical_system.split("-")
-            check_elements([*elements, "Li"], calculator)  # the film is Li
-        except ValueError as exc:
-            fail(f"{cand.provenance.get('file', cand.id)}: {exc}")
-    if max_strain_pct <= 0 or max_area <= 0:
-        fail("--max-strain-pct and --max-area must be positive")
-    spec = CalculatorSpec.make(calculator)
     store = open_store(db)
-    engine = LocalEngine(workers)
-    try:
-        # 1. bulk relaxation of the candidates (the campaign runner's relax tasks)
-        progress = progress_factory(disable=json_out or len(candidates) < 2)
-        rsum = relax_candidates(candidates, spec, store, engine, progress)
-        relaxed = {r.candidate_id: r.atoms for r in rsum.results if r.done}
-        relax_errors = {
-            r.candidate_id: (r.error or "").splitlines()[0] for r in rsum.results if not r.done
-        }
-        # 2. work of adhesion on the relaxed structures, whatever their category
-        options = non_default_options(
-            work_of_adhesion,
-            {
-                "max_atoms": max_atoms,
-                "max_strain_pct": max_strain_pct,
-                "max_area_A2": max_area,
-                "max_terminations": 0 if all_terminations else 1,
-            },
-        )
-        atasks = structure_step_tasks(
-            "adhesion",
-            [c for c in candidates if c.id in relaxed],
-            relaxed,
-            spec,
-            {**options, "categories": list(CATEGORIES)},
-        )
-        asum = None
-        if atasks:
-            progress = progress_factory(disable=json_out)
-            asum = run_step("adhesion", atasks, store, engine, progress)
-    finally:
-        engine.close()
-    records = adhesion_records(candidates, relax_errors, asum)
+    run = adhesion_recipe(
+        [candidates_file],
+        store,
+        ids=split_ids(ids),
+        calculator=calculator,
+        max_atoms=max_atoms,
+        max_strain_pct=max_strain_pct,
+        max_area_A2=max_area,
+        all_terminations=all_terminations,
+        workers=workers,
+        progress=progress_factory(disable=json_out),
+    )
+    records = adhesion_records(run)
     if json_out:
         emit_json(records)
     else:
         _print_table(records)
-        n_comp = asum.n_computed if asum else 0
-        n_cached = asum.n_cached if asum else 0
+        n_comp = run.step.n_computed if run.step else 0
+        n_cached = run.step.n_cached if run.step else 0
         err_console.print(f"store: {store.url}  ({n_comp} computed, {n_cached} cached)")
     n_failed = sum(1 for r in records if r["status"] != "done")
     raise typer.Exit(EXIT_TASKS_FAILED if n_failed else EXIT_OK)

@@ -23,14 +23,6 @@ calculators_app = typer.Typer(
 )
 
 
-def _available(name: str, package: str) -> bool:
-    import importlib.util
-
-    if package == "ase" or ":" in name:
-        return True
-    return importlib.util.find_spec(package) is not None
-
-
 @calculators_app.command("list")
 @handle_errors
 def list_calculators(
@@ -38,19 +30,9 @@ def list_calculators(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Registered calculators, whether they can run here, and the DFT presets."""
-    from alloyscreen.calculators import CALCULATORS, available_calculators
+    from alloyscreen.calculators import calculator_records
 
-    descriptions = available_calculators()
-    records = [
-        {
-            "name": name,
-            "package": CALCULATORS[name].package,
-            "extra": CALCULATORS[name].extra,
-            "installed": _available(name, CALCULATORS[name].package),
-            "description": description,
-        }
-        for name, description in descriptions.items()
-    ]
+    records = calculator_records()
     preset_records: list[dict[str, Any]] = []
     if presets:
         from alloyscreen.dft import CODE_CUTOFF_EV, PRESETS

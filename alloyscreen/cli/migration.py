@@ -21,13 +21,10 @@ from alloyscreen.cli._common import (
     EXIT_TASKS_FAILED,
     emit_json,
     err_console,
-    fail,
     handle_errors,
-    non_default_options,
     open_store,
     out_console,
     progress_factory,
-    relax_candidates,
     split_ids,
 )
 
@@ -57,56 +54,59 @@ DB_OPTION = typer.Option(
 )
 
 
-def hop_record(hop: dict[str, Any]) -> dict[str, Any]:
-    """JSON-ready summary of one stored hop (no structures)."""
-    keys = (
-        "hop_id",
-        "mechanism",
-        "status",
-        "reason",
-        "converged",
-        "barrier_eV",
-        "barrier_reverse_eV",
-        "reaction_energy_eV",
-        "hop_length_A",
-        "wyckoff_from",
-        "wyckoff_to",
-        "multiplicity",
-        "saddle_image",
-        "n_images",
-        "steps",
-        "n_force_calls",
-        "max_force_eV_A",
-    )
-    return {k: hop.get(k) for k in keys}
+#: The hop fields of the JSON records (no structures).
+HOP_RECORD_FIELDS = (
+    "hop_id",
+    "mechanism",
+    "status",
+    "reason",
+    "converged",
+    "barrier_eV",
+    "barrier_reverse_eV",
+    "reaction_energy_eV",
+    "hop_length_A",
+    "wyckoff_from",
+    "wyckoff_to",
+    "multiplicity",
+    "saddle_image",
+    "n_images",
+    "steps",
+    "n_force_calls",
+    "max_force_eV_A",
+)
 
 
-def migration_records(results: list[Any], relax_failed: dict[str, Any]) -> list[dict[str, Any]]:
-    """One JSON-ready record per candidate: barriers per hop, network barrier, D estimate."""
+def hop_record(hop: Any) -> dict[str, Any]:
+    """JSON-ready summary of one stored hop (a typed ``HopResult``; no structures)."""
+    return {k: getattr(hop, k) for k in HOP_RECORD_FIELDS}
+
+
+def migration_records(run: Any) -> list[dict[str, Any]]:
+    """One JSON-ready record per candidate of a :class:`~alloyscreen.recipes.StepRun`: barriers
+    per hop, network barrier, D estimate (failed relaxations last)."""
     records = []
-    for r in results:
-        res = r.result or {}
+    for r, res in run.typed():
         records.append(
             {
                 "id": r.candidate_id,
-                "formula": res.get("formula", r.formula),
+                "formula": res.formula if res is not None else r.formula,
                 "status": r.status,
-                "hops": [hop_record(h) for h in res.get("hops") or []],
-                "network_barrier_eV": res.get("network_barrier_eV"),
-                "network_dimensionality": res.get("network_dimensionality"),
-                "network_barrier_3d_eV": res.get("network_barrier_3d_eV"),
-                "D_298K_cm2_s": res.get("D_298K_cm2_s"),
-                "D0_cm2_s": res.get("D0_cm2_s"),
-                "diffusion_note": res.get("diffusion_note"),
-                "supercell_n_atoms": res.get("supercell_n_atoms"),
-                "n_force_calls": res.get("n_force_calls"),
+                "hops": [hop_record(h) for h in (res.hops if res is not None else None) or []],
+                "network_barrier_eV": res.network_barrier_eV if res is not None else None,
+                "network_dimensionality": res.network_dimensionality if res is not None else None,
+                "network_barrier_3d_eV": res.network_barrier_3d_eV if res is not None else None,
+                "D_298K_cm2_s": res.D_298K_cm2_s if res is not None else None,
+                "D0_cm2_s": res.D0_cm2_s if res is not None else None,
+                "diffusion_note": res.diffusion_note if res is not None else None,
+                "supercell_n_atoms": res.supercell_n_atoms if res is not None else None,
+                "n_force_calls": res.n_force_calls if res is not None else None,
                 "cached": r.cached,
                 "calculator": r.calculator.get("name"),
                 "error": r.error,
                 "key": r.key,
             }
         )
-    for cid, stored in relax_failed.items():
+    for cid, stored in run.relax_failed.items():
         records.append(
             {
                 "id": cid,
@@ -193,69 +193,39 @@ def run(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Relax the candidates, then compute CI-NEB barriers, network barrier and D(298 K)."""
-    from alloyscreen.calculators import check_elements
-    from alloyscreen.campaign import load_campaign_candidates, run_step, structure_step_tasks
-    from alloyscreen.engines import LocalEngine
-    from alloyscreen.properties.migration import migration_barriers
-    from alloyscreen.structures.candidates import CATEGORIES
-    from alloyscreen.tasks import CalculatorSpec
+    from alloyscreen.properties.migration import HopSearch, NEBSettings
+    from alloyscreen.recipes import migration
 
-    for f in files:
-        if not f.exists():
-            fail(
-                f"{f}: no such file; give a candidate set (candidates generate) or structure files"
-            )
-    candidates = load_campaign_candidates([str(f) for f in files], split_ids(ids))
-    chosen = [c for c in candidates if species in c.elements]
-    skipped = [c.id for c in candidates if species not in c.elements]
-    if skipped:
-        err_console.print(f"skipped (no {species}): {', '.join(skipped)}", highlight=False)
-    if not chosen:
-        fail(f"no candidate contains {species}; nothing to compute")
-    for cand in chosen:
-        try:
-            check_elements(cand.elements, calculator)
-        except ValueError as exc:
-            fail(f"{cand.id}: {exc}")
-
-    chosen_options = {
-        "fmax": fmax,
-        "n_images": images,
-        "max_hops": max_hops,
-        "max_steps": max_steps,
-        "species": species,
-        "mechanism": mechanism,
-        "min_length_A": min_length,
-    }
-    # Only non-default values enter the task parameters, so that a default run shares its
-    # content keys (cached results) with a workflow's [steps.migration] without options.
-    science = non_default_options(migration_barriers, chosen_options)
-    spec = CalculatorSpec.make(calculator)
+    search = HopSearch(
+        species=species, mechanism=mechanism, min_length_A=min_length, max_hops=max_hops
+    )
+    neb = NEBSettings(fmax=fmax, n_images=images, max_steps=max_steps)
     store = open_store(db)
-    engine = LocalEngine(workers)
-    factory = progress_factory(disable=json_out)
-    try:
-        relaxed_summary = relax_candidates(chosen, spec, store, engine, factory)
-        relaxed = {r.candidate_id: r.atoms for r in relaxed_summary.results if r.done}
-        relax_failed = {r.candidate_id: r for r in relaxed_summary.results if not r.done}
-        tasks = structure_step_tasks(
-            "migration", chosen, relaxed, spec, {**science, "categories": list(CATEGORIES)}
-        )
-        summary = run_step("migration", tasks, store, engine, factory)
-    finally:
-        engine.close()
-    records = migration_records(summary.results, relax_failed)
+    run = migration(
+        files,
+        store,
+        ids=split_ids(ids),
+        calculator=calculator,
+        search=search,
+        neb=neb,
+        workers=workers,
+        progress=progress_factory(disable=json_out),
+    )
+    if run.skipped:
+        err_console.print(f"skipped (no {species}): {', '.join(run.skipped)}", highlight=False)
+    records = migration_records(run)
     if json_out:
         emit_json(records)
     else:
         _print_table(records)
+        n_computed = run.step.n_computed if run.step else 0
+        n_cached = run.step.n_cached if run.step else 0
         err_console.print(
-            f"store: {store.url}  ({summary.n_computed} computed, {summary.n_cached} cached); "
+            f"store: {store.url}  ({n_computed} computed, {n_cached} cached); "
             f"plot a path with: alloyscreen migration plot ID",
             highlight=False,
         )
-    failed = summary.n_failed or relax_failed
-    raise typer.Exit(EXIT_TASKS_FAILED if failed else EXIT_OK)
+    raise typer.Exit(EXIT_TASKS_FAILED if run.n_failed else EXIT_OK)
 
 
 @migration_app.command("plot")
@@ -272,34 +242,23 @@ def plot(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Re-plot the minimum energy paths of a stored migration result (from the store alone)."""
-    from alloyscreen.properties.migration import plot_mep
+    from alloyscreen.recipes import plot_migration
 
     store = open_store(db)
-    if key:
-        found = store.get(key)
-        rows = [found] if found is not None and found.kind == "migration" else []
-    else:
-        rows = list(store.rows(kind="migration", candidate_id=candidate_id))
-    rows = [r for r in rows if r.result and r.result.get("hops")]
-    if not rows:
-        fail(
-            f"no stored migration path for '{candidate_id}' in {store.url}; "
-            "run: alloyscreen migration CANDIDATES.json first"
-        )
-    # newest done result first, else the newest failed one (its partial paths)
-    row = max(rows, key=lambda r: (r.done, r.row_id))
-    if len(rows) > 1 and not json_out:
+    plotted = plot_migration(store, candidate_id, key=key, output=output)
+    row = plotted.row
+    if plotted.n_rows > 1 and not json_out:
         err_console.print(
-            f"{len(rows)} stored results for {candidate_id}; plotting row {row.row_id} "
+            f"{plotted.n_rows} stored results for {candidate_id}; plotting row {row.row_id} "
             f"({row.calculator.get('name')}, {row.status}); choose another with --key",
             highlight=False,
         )
-    out = output or Path("results") / f"migration_{candidate_id.replace(':', '_')}.png"
-    path = plot_mep(row.result, out, title=f"{candidate_id}: {row.result.get('formula', '')}")
     if json_out:
-        emit_json({"id": candidate_id, "key": row.key, "status": row.status, "png": str(path)})
+        emit_json(
+            {"id": candidate_id, "key": row.key, "status": row.status, "png": str(plotted.path)}
+        )
     else:
-        err_console.print(f"wrote {path}", highlight=False)
+        err_console.print(f"wrote {plotted.path}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

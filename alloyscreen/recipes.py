@@ -1,0 +1,400 @@
+"""One library function per user-level action; each CLI command is argument handling plus one call.
+
+Modelled on quacc's short recipes: a recipe takes plain arguments (candidate files, a calculator
+name, frozen settings, a store), runs its tasks through the store (cached, resumable) and returns
+a small dataclass with the stored rows read back as typed results. Output formatting (tables,
+JSON records) stays in :mod:`alloyscreen.cli`.
+
+- :func:`relax` — relax candidates (and, optionally, their elemental references);
+- :func:`relax_then_step` — relax candidates, then run a per-structure step (``adhesion``,
+  ``migration``) on the relaxed structures: the sequence the ``adhesion``, ``migration`` and
+  ``relax`` commands share;
+- :func:`adhesion`, :func:`migration` — those two steps from candidate files.
+
+The task parameters are exactly those the commands built before these functions existed (the
+same content keys; ``tests/test_content_keys.py`` pins them).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ase import Atoms
+
+from alloyscreen.calculators import DEFAULT_CALCULATOR, check_elements
+from alloyscreen.campaign import (
+    formation_energies,
+    load_campaign_candidates,
+    relax_tasks,
+    run_step,
+    structure_step_tasks,
+)
+from alloyscreen.engines.base import Engine
+from alloyscreen.errors import InputError
+from alloyscreen.properties.migration import (
+    HopSearch,
+    NEBSettings,
+    migration_task_params,
+    plot_mep,
+)
+from alloyscreen.results import typed_result
+from alloyscreen.runner import RunSummary
+from alloyscreen.store import ResultStore, StoredResult
+from alloyscreen.structures.candidates import CATEGORIES, Candidate
+from alloyscreen.tasks import STANDARD_RELAX_OPTIONS, CalculatorSpec, task_kind
+
+#: ``progress(description, total)`` returns a context manager yielding ``advance()``.
+ProgressFactory = Callable[[str, int], AbstractContextManager[Callable[..., None]]]
+
+#: The relaxation that per-structure commands run first: ``alloyscreen relax``'s defaults without
+#: elemental references, so that they share stored results with it.
+RELAX_FIRST_OPTIONS: dict[str, Any] = {**STANDARD_RELAX_OPTIONS, "formation_energy": False}
+
+
+def _no_progress(description: str, total: int) -> AbstractContextManager[Callable[..., None]]:
+    return nullcontext(lambda *a, **k: None)
+
+
+def non_default_params(kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``options`` that differ from the defaults of task kind ``kind``'s function.
+
+    Only these enter a task's parameters, so that a command run with default values shares its
+    content keys (cached results) with a workflow step that sets no options. Tuple defaults are
+    compared as the lists a JSON/TOML round trip makes of them.
+    """
+    params = inspect.signature(task_kind(kind).resolve()).parameters
+    out = {}
+    for key, value in options.items():
+        default = params[key].default
+        if isinstance(default, tuple):
+            default = [list(x) if isinstance(x, tuple) else x for x in default]
+        if value != default:
+            out[key] = value
+    return out
+
+
+@dataclass
+class StepRun:
+    """What a recipe did: the relaxation, the step (if any) and the rows read back.
+
+    Attributes
+    ----------
+    candidates : list of Candidate
+        The candidates treated (after filtering).
+    relax : RunSummary
+    step : RunSummary or None
+        ``None`` when no candidate relaxed (or for :func:`relax`).
+    skipped : list of str
+        Candidate ids left out before anything ran (e.g. without the migrating species).
+    """
+
+    candidates: list[Candidate]
+    relax: RunSummary
+    step: RunSummary | None = None
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def relaxed(self) -> dict[str, Atoms]:
+        """Relaxed structures by candidate id (done relaxations only)."""
+        return {r.candidate_id: r.atoms for r in self.relax.results if r.done}
+
+    @property
+    def relax_failed(self) -> dict[str, StoredResult]:
+        """Failed relaxations by candidate id."""
+        return {r.candidate_id: r for r in self.relax.results if not r.done}
+
+    @property
+    def step_results(self) -> list[StoredResult]:
+        """Rows of the step, in candidate order."""
+        return list(self.step.results) if self.step is not None else []
+
+    def typed(self) -> list[tuple[StoredResult, Any]]:
+        """``(row, typed result or None)`` for every row of the step."""
+        return [(r, typed_result(r)) for r in self.step_results]
+
+    @property
+    def n_failed(self) -> int:
+        """Failed relaxations plus failed step tasks."""
+        return len(self.relax_failed) + (self.step.n_failed if self.step is not None else 0)
+
+
+def _engine(engine: Engine | None, workers: int) -> tuple[Engine, bool]:
+    if engine is not None:
+        return engine, False
+    from alloyscreen import engines
+
+    return engines.LocalEngine(workers), True
+
+
+def relax_candidates(
+    candidates: Sequence[Candidate],
+    spec: CalculatorSpec,
+    store: ResultStore,
+    engine: Engine,
+    progress: ProgressFactory = _no_progress,
+    options: dict[str, Any] | None = None,
+) -> RunSummary:
+    """Relax every candidate, whatever its category, through the store.
+
+    ``options`` default to :data:`RELAX_FIRST_OPTIONS`; the tasks are the campaign runner's
+    ``relax`` tasks (same content keys).
+    """
+    opts = dict(RELAX_FIRST_OPTIONS if options is None else options)
+    tasks, _ = relax_tasks(candidates, spec, {**opts, "categories": list(CATEGORIES)})
+    return run_step("relax", tasks, store, engine, progress)
+
+
+def relax_then_step(
+    step: str,
+    candidates: Sequence[Candidate],
+    spec: CalculatorSpec,
+    store: ResultStore,
+    engine: Engine,
+    params: dict[str, Any],
+    *,
+    progress: ProgressFactory = _no_progress,
+    relax_progress: ProgressFactory | None = None,
+) -> StepRun:
+    """Relax ``candidates`` (:func:`relax_candidates`), then run ``step`` on the relaxed ones.
+
+    Parameters
+    ----------
+    step : {"adhesion", "migration"}
+        A per-structure task kind.
+    params : dict
+        The step's task parameters (non-default values only, see :func:`non_default_params`).
+    progress, relax_progress : callable
+        Progress factories of the step and of the relaxation (default: the step's).
+    """
+    rsum = relax_candidates(candidates, spec, store, engine, relax_progress or progress)
+    run = StepRun(list(candidates), rsum)
+    relaxed = run.relaxed
+    tasks = structure_step_tasks(
+        step,
+        [c for c in candidates if c.id in relaxed],
+        relaxed,
+        spec,
+        {**params, "categories": list(CATEGORIES)},
+    )
+    if tasks:
+        run.step = run_step(step, tasks, store, engine, progress)
+    return run
+
+
+def _load(files: Sequence[Any], ids: Sequence[str] | None) -> list[Candidate]:
+    return load_campaign_candidates([str(f) for f in files], list(ids) if ids else None)
+
+
+def relax(
+    files: Sequence[Any],
+    store: ResultStore,
+    *,
+    calculator: str = DEFAULT_CALCULATOR,
+    fmax: float = STANDARD_RELAX_OPTIONS["fmax"],
+    max_steps: int = STANDARD_RELAX_OPTIONS["max_steps"],
+    optimizer: str = STANDARD_RELAX_OPTIONS["optimizer"],
+    formation_energy: bool = False,
+    workers: int = 1,
+    engine: Engine | None = None,
+    progress: ProgressFactory = _no_progress,
+) -> tuple[RunSummary, dict[str, float]]:
+    """``alloyscreen relax``: relax the structures of ``files``; returns the run and the
+    formation energies (eV/atom) of the candidates whose elemental references are done.
+
+    ``fmax`` (eV/Å), ``max_steps`` and ``optimizer`` are the ``relax`` task's parameters, passed
+    as they are to :func:`alloyscreen.properties.bulk.relax_bulk` by the worker.
+    """
+    candidates = _load(files, None)
+    for cand in candidates:
+        try:
+            check_elements(cand.structure.composition.chemical_system.split("-"), calculator)
+        except InputError as exc:
+            raise InputError(f"{cand.provenance.get('file', cand.id)}: {exc}") from None
+    options = {
+        "fmax": fmax,
+        "max_steps": max_steps,
+        "optimizer": optimizer,
+        "formation_energy": formation_energy,
+    }
+    tasks, _ = relax_tasks(candidates, CalculatorSpec.make(calculator), options)
+    eng, own = _engine(engine, workers)
+    try:
+        summary = run_step("relax", tasks, store, eng, progress)
+    finally:
+        if own:
+            eng.close()
+    return summary, formation_energies(summary.results)
+
+
+def adhesion(
+    files: Sequence[Any],
+    store: ResultStore,
+    *,
+    ids: Sequence[str] | None = None,
+    calculator: str = DEFAULT_CALCULATOR,
+    max_atoms: int = 120,
+    max_strain_pct: float = 8.0,
+    max_area_A2: float = 100.0,
+    all_terminations: bool = False,
+    workers: int = 1,
+    engine: Engine | None = None,
+    progress: ProgressFactory = _no_progress,
+    relax_progress: ProgressFactory | None = None,
+) -> StepRun:
+    """``alloyscreen adhesion``: relax the candidates, then the work of adhesion of Li on each.
+
+    The options are those of :func:`alloyscreen.properties.adhesion.work_of_adhesion`
+    (``all_terminations`` sets ``max_terminations`` to 0, else 1); typed results:
+    :class:`~alloyscreen.properties.adhesion.AdhesionResult`.
+    """
+    candidates = _load(files, ids)
+    for cand in candidates:
+        try:
+            elements = cand.structure.composition.chemical_system.split("-")
+            check_elements([*elements, "Li"], calculator)  # the film is Li
+        except InputError as exc:
+            raise InputError(f"{cand.provenance.get('file', cand.id)}: {exc}") from None
+    if max_strain_pct <= 0 or max_area_A2 <= 0:
+        raise InputError("--max-strain-pct and --max-area must be positive")
+    params = non_default_params(
+        "adhesion",
+        {
+            "max_atoms": max_atoms,
+            "max_strain_pct": max_strain_pct,
+            "max_area_A2": max_area_A2,
+            "max_terminations": 0 if all_terminations else 1,
+        },
+    )
+    eng, own = _engine(engine, workers)
+    try:
+        return relax_then_step(
+            "adhesion",
+            candidates,
+            CalculatorSpec.make(calculator),
+            store,
+            eng,
+            params,
+            progress=progress,
+            relax_progress=relax_progress,
+        )
+    finally:
+        if own:
+            eng.close()
+
+
+def migration(
+    files: Sequence[Any],
+    store: ResultStore,
+    *,
+    ids: Sequence[str] | None = None,
+    calculator: str = DEFAULT_CALCULATOR,
+    search: HopSearch | None = None,
+    neb: NEBSettings | None = None,
+    workers: int = 1,
+    engine: Engine | None = None,
+    progress: ProgressFactory = _no_progress,
+) -> StepRun:
+    """``alloyscreen migration``: relax the candidates containing the migrating species, then
+    CI-NEB barriers, network barrier and D(298 K) on each.
+
+    ``search`` (:class:`~alloyscreen.properties.migration.HopSearch`) and ``neb``
+    (:class:`~alloyscreen.properties.migration.NEBSettings`) become the task's parameters through
+    :func:`~alloyscreen.properties.migration.migration_task_params`; typed results:
+    :class:`~alloyscreen.properties.migration.MigrationResult`.
+
+    Raises
+    ------
+    InputError
+        A file is missing, no candidate contains the species, or the calculator cannot treat one.
+    """
+    search = search if search is not None else HopSearch()
+    for f in files:
+        if not _exists(f):
+            raise InputError(
+                f"{f}: no such file; give a candidate set (candidates generate) or structure files"
+            )
+    candidates = _load(files, ids)
+    species = search.species
+    chosen = [c for c in candidates if species in c.elements]
+    skipped = [c.id for c in candidates if species not in c.elements]
+    if not chosen:
+        hint = f" (skipped: {', '.join(skipped)})" if skipped else ""
+        raise InputError(f"no candidate contains {species}; nothing to compute{hint}")
+    for cand in chosen:
+        try:
+            check_elements(cand.elements, calculator)
+        except InputError as exc:
+            raise InputError(f"{cand.id}: {exc}") from None
+    eng, own = _engine(engine, workers)
+    try:
+        run = relax_then_step(
+            "migration",
+            chosen,
+            CalculatorSpec.make(calculator),
+            store,
+            eng,
+            migration_task_params(search, neb),
+            progress=progress,
+        )
+    finally:
+        if own:
+            eng.close()
+    run.skipped = skipped
+    return run
+
+
+@dataclass(frozen=True)
+class PlottedMigration:
+    """The stored row plotted, the PNG written and how many stored rows could have been."""
+
+    row: StoredResult
+    path: Path
+    n_rows: int
+
+
+def plot_migration(
+    store: ResultStore,
+    candidate_id: str,
+    *,
+    key: str | None = None,
+    output: str | Path | None = None,
+) -> PlottedMigration:
+    """``alloyscreen migration plot``: re-plot the stored minimum energy paths of a candidate.
+
+    The newest done result is plotted, else the newest failed one (its partial paths); ``key``
+    picks a specific stored result. ``output`` defaults to ``results/migration_<ID>.png``.
+
+    Raises
+    ------
+    InputError
+        No stored migration path for the candidate (or key).
+    """
+    if key:
+        found = store.get(key)
+        rows = [found] if found is not None and found.kind == "migration" else []
+    else:
+        rows = list(store.rows(kind="migration", candidate_id=candidate_id))
+    rows = [r for r in rows if r.result and r.result.get("hops")]
+    if not rows:
+        raise InputError(
+            f"no stored migration path for '{candidate_id}' in {store.url}; "
+            "run: alloyscreen migration CANDIDATES.json first"
+        )
+    row = max(rows, key=lambda r: (r.done, r.row_id))
+    out = (
+        Path(output)
+        if output
+        else Path("results") / f"migration_{candidate_id.replace(':', '_')}.png"
+    )
+    formula = row.result.get("formula", "") if row.result else ""
+    path = plot_mep(row.result, out, title=f"{candidate_id}: {formula}")
+    return PlottedMigration(row, path, len(rows))
+
+
+def _exists(path: Any) -> bool:
+    return Path(path).exists()
