@@ -157,7 +157,7 @@ GRAPH = {m: _imports(m, p) for m, p in MODULES.items()}
 def layer_of(module: str) -> tuple[int, str]:
     """(rank, layer) of ``module`` by the longest matching prefix of :data:`LAYERS`."""
     best = None
-    for prefix, value in LAYERS.items():
+    for prefix in LAYERS:
         if (module == prefix or module.startswith(prefix + ".")) and (
             best is None or len(prefix) > len(best)
         ):
