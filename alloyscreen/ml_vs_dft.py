@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from alloyscreen.calculators import DFT_CODES
 from alloyscreen.engines.base import Engine
 from alloyscreen.errors import InputError, MissingExtraError
 from alloyscreen.properties.bulk import formation_energy_per_atom
@@ -75,7 +76,7 @@ class ValidationOptions:
 
 def calculator_spec(name: str, task: str) -> CalculatorSpec:
     """The calculator spec for one part of the set: the ``neb`` preset for DFT hop tasks."""
-    if task == "vacancy_hop" and name in {"gpaw", "vasp", "espresso"}:
+    if task == "vacancy_hop" and name in DFT_CODES:
         return CalculatorSpec.make(name, preset="neb")
     return CalculatorSpec.make(name)
 

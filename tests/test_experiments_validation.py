@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 
 from alloyscreen.errors import InputError
+from alloyscreen.experiments import comparison as v
 from alloyscreen.experiments import reference_data as rd
-from alloyscreen.experiments import validation as v
 from alloyscreen.experiments.wetting import work_of_adhesion_J_m2
 from alloyscreen.serialization import to_jsonable
 
