@@ -118,6 +118,16 @@ class StepRun:
         return [(r, typed_result(r)) for r in self.step_results]
 
     @property
+    def n_computed(self) -> int:
+        """Step tasks computed now."""
+        return self.step.n_computed if self.step is not None else 0
+
+    @property
+    def n_cached(self) -> int:
+        """Step tasks read from the store."""
+        return self.step.n_cached if self.step is not None else 0
+
+    @property
     def n_failed(self) -> int:
         """Failed relaxations plus failed step tasks."""
         return len(self.relax_failed) + (self.step.n_failed if self.step is not None else 0)

@@ -180,9 +180,7 @@ def adhesion(
         emit_json(records)
     else:
         _print_table(records)
-        n_comp = run.step.n_computed if run.step else 0
-        n_cached = run.step.n_cached if run.step else 0
-        err_console.print(f"store: {store.url}  ({n_comp} computed, {n_cached} cached)")
+        err_console.print(f"store: {store.url}  ({run.n_computed} computed, {run.n_cached} cached)")
     n_failed = sum(1 for r in records if r["status"] != "done")
     raise typer.Exit(EXIT_TASKS_FAILED if n_failed else EXIT_OK)
 

@@ -218,10 +218,8 @@ def run(
         emit_json(records)
     else:
         _print_table(records)
-        n_computed = run.step.n_computed if run.step else 0
-        n_cached = run.step.n_cached if run.step else 0
         err_console.print(
-            f"store: {store.url}  ({n_computed} computed, {n_cached} cached); "
+            f"store: {store.url}  ({run.n_computed} computed, {run.n_cached} cached); "
             f"plot a path with: alloyscreen migration plot ID",
             highlight=False,
         )

@@ -13,32 +13,9 @@ Modules: :mod:`~alloyscreen.dft.presets` (presets, identity parameters),
 :mod:`~alloyscreen.dft.base` (the preset-applying ASE calculator) and one adapter per code
 (:mod:`~alloyscreen.dft.gpaw`, :mod:`~alloyscreen.dft.vasp`, :mod:`~alloyscreen.dft.espresso`).
 
-Presets
--------
-:data:`PRESETS` holds the settings per task (``bulk``, ``slab``, ``interface``, ``neb``, and
-``auto``, the default). Every preset shares the physics that must agree for energy differences
-between structures to be meaningful — functional, plane-wave cutoff (per code), k-point density,
-smearing — and differs only in what is specific to a task (dipole correction, SCF mixing,
-force convergence). The full preset, with any user override, is the calculator identity's
-``parameters`` (see :func:`identity_parameters`): it goes into provenance and into the content key
-of every stored result, so changing a default never reuses old results.
-
-Per structure
--------------
-The worker builds one calculator per spec and reuses it for every structure, so what depends on
-the structure is decided at calculation time by :func:`resolve_structure` (and frozen for as long
-as the calculator is handed the same ``Atoms`` object, so that a relaxation keeps one k-point
-grid while its cell changes):
-
-- k-points: ``ceil(2π · density · |b_i|)`` along each periodic direction (``b_i`` the reciprocal
-  vectors without 2π), **1 along a vacuum direction** (a periodic direction whose largest
-  atom-free gap exceeds ``vacuum_min_A``) or a non-periodic one; Γ-centred for hexagonal
-  lattices, Monkhorst–Pack otherwise. A slab and a bulk cell with the same in-plane vectors get
-  the same in-plane grid, so slab/bulk energy differences (surface energies, W_ad) are consistent;
-- dipole correction: on for slabs without a symmetry operation that flips the surface normal
-  (asymmetric slabs, e.g. Li on Al), unless the preset says ``off``;
-- spin: polarised when the structure carries initial magnetic moments or contains Cr, Mn, Fe,
-  Co or Ni (starting moment 2 μB, a guess the SCF relaxes), unless ``spin`` is ``on``/``off``.
+Presets (:mod:`~alloyscreen.dft.presets`) hold the settings per task and enter the calculator
+identity, hence every content key; the per-structure rules (k-points, dipole correction, spin) are
+in :mod:`~alloyscreen.dft.structure_rules`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,23 @@
 """Per-structure DFT rules: vacuum detection, k-point grids, dipole correction and spin.
 
-Pure functions of the structure and the preset (see :mod:`alloyscreen.dft` for the rules).
+Pure functions of the structure and the preset.
+
+Per structure
+-------------
+The worker builds one calculator per spec and reuses it for every structure, so what depends on
+the structure is decided at calculation time by :func:`resolve_structure` (and frozen for as long
+as the calculator is handed the same ``Atoms`` object, so that a relaxation keeps one k-point
+grid while its cell changes):
+
+- k-points: ``ceil(2π · density · |b_i|)`` along each periodic direction (``b_i`` the reciprocal
+  vectors without 2π), **1 along a vacuum direction** (a periodic direction whose largest
+  atom-free gap exceeds ``vacuum_min_A``) or a non-periodic one; Γ-centred for hexagonal
+  lattices, Monkhorst–Pack otherwise. A slab and a bulk cell with the same in-plane vectors get
+  the same in-plane grid, so slab/bulk energy differences (surface energies, W_ad) are consistent;
+- dipole correction: on for slabs without a symmetry operation that flips the surface normal
+  (asymmetric slabs, e.g. Li on Al), unless the preset says ``off``;
+- spin: polarised when the structure carries initial magnetic moments or contains Cr, Mn, Fe,
+  Co or Ni (starting moment 2 μB, a guess the SCF relaxes), unless ``spin`` is ``on``/``off``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from alloyscreen.properties.migration.neb import (
     NEBSettings,
     classify_band,
     mic_displacements,
+    non_default_fields,
     path_coordinate,
     run_band,
 )
@@ -84,11 +85,7 @@ class HopSearch:
 
     def task_params(self) -> dict[str, Any]:
         """The fields that differ from the defaults (see :meth:`NEBSettings.task_params`)."""
-        return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if getattr(self, f.name) != f.default
-        }
+        return non_default_fields(self)
 
 
 def migration_task_params(

@@ -25,6 +25,15 @@ ENDPOINT_OPTIMIZERS = ("BFGS", "FIRE", "LBFGS")
 INTERPOLATIONS = ("idpp", "linear")
 
 
+def non_default_fields(settings: Any) -> dict[str, Any]:
+    """The fields of a settings dataclass whose values differ from their defaults."""
+    return {
+        f.name: getattr(settings, f.name)
+        for f in fields(settings)
+        if getattr(settings, f.name) != f.default
+    }
+
+
 @dataclass(frozen=True)
 class NEBSettings:
     """How one hop is computed: the band, its optimizer, the endpoint relaxations and the
@@ -118,11 +127,7 @@ class NEBSettings:
         Default values stay out, so that a run with defaults shares its content keys (cached
         results) with a workflow step that sets no options.
         """
-        return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if getattr(self, f.name) != f.default
-        }
+        return non_default_fields(self)
 
 
 class _ImageCalculator(Calculator):
