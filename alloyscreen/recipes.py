@@ -44,7 +44,7 @@ from alloyscreen.properties.migration import (
 )
 from alloyscreen.results import typed_result
 from alloyscreen.runner import RunSummary
-from alloyscreen.store import ResultStore, StoredResult
+from alloyscreen.store import DEFAULT_DB, ResultStore, StoredResult
 from alloyscreen.structures.candidates import CATEGORIES, Candidate
 from alloyscreen.tasks import STANDARD_RELAX_OPTIONS, CalculatorSpec, task_kind
 
@@ -91,12 +91,15 @@ class StepRun:
         ``None`` when no candidate relaxed (or for :func:`relax`).
     skipped : list of str
         Candidate ids left out before anything ran (e.g. without the migrating species).
+    store_url : str
+        The results store the rows are in.
     """
 
     candidates: list[Candidate]
     relax: RunSummary
     step: RunSummary | None = None
     skipped: list[str] = field(default_factory=list)
+    store_url: str = ""
 
     @property
     def relaxed(self) -> dict[str, Atoms]:
@@ -131,6 +134,16 @@ class StepRun:
     def n_failed(self) -> int:
         """Failed relaxations plus failed step tasks."""
         return len(self.relax_failed) + (self.step.n_failed if self.step is not None else 0)
+
+
+def open_store(store: ResultStore | str | None) -> ResultStore:
+    """``store`` itself, or the store at a path/URL (default ``results/alloyscreen.db``).
+
+    Recipes open it only after their inputs are checked, so bad input never creates a store.
+    """
+    if isinstance(store, ResultStore):
+        return store
+    return ResultStore(store or DEFAULT_DB)
 
 
 def _engine(engine: Engine | None, workers: int) -> tuple[Engine, bool]:
@@ -182,7 +195,7 @@ def relax_then_step(
         Progress factories of the step and of the relaxation (default: the step's).
     """
     rsum = relax_candidates(candidates, spec, store, engine, relax_progress or progress)
-    run = StepRun(list(candidates), rsum)
+    run = StepRun(list(candidates), rsum, store_url=store.url)
     relaxed = run.relaxed
     tasks = structure_step_tasks(
         step,
@@ -202,7 +215,7 @@ def _load(files: Sequence[Any], ids: Sequence[str] | None) -> list[Candidate]:
 
 def relax(
     files: Sequence[Any],
-    store: ResultStore,
+    store: ResultStore | str | None = None,
     *,
     calculator: str = DEFAULT_CALCULATOR,
     fmax: float = STANDARD_RELAX_OPTIONS["fmax"],
@@ -232,9 +245,10 @@ def relax(
         "formation_energy": formation_energy,
     }
     tasks, _ = relax_tasks(candidates, CalculatorSpec.make(calculator), options)
+    db = open_store(store)
     eng, own = _engine(engine, workers)
     try:
-        summary = run_step("relax", tasks, store, eng, progress)
+        summary = run_step("relax", tasks, db, eng, progress)
     finally:
         if own:
             eng.close()
@@ -243,7 +257,7 @@ def relax(
 
 def adhesion(
     files: Sequence[Any],
-    store: ResultStore,
+    store: ResultStore | str | None = None,
     *,
     ids: Sequence[str] | None = None,
     calculator: str = DEFAULT_CALCULATOR,
@@ -280,13 +294,14 @@ def adhesion(
             "max_terminations": 0 if all_terminations else 1,
         },
     )
+    db = open_store(store)
     eng, own = _engine(engine, workers)
     try:
-        return relax_then_step(
+        run = relax_then_step(
             "adhesion",
             candidates,
             CalculatorSpec.make(calculator),
-            store,
+            db,
             eng,
             params,
             progress=progress,
@@ -295,11 +310,13 @@ def adhesion(
     finally:
         if own:
             eng.close()
+    run.store_url = db.url
+    return run
 
 
 def migration(
     files: Sequence[Any],
-    store: ResultStore,
+    store: ResultStore | str | None = None,
     *,
     ids: Sequence[str] | None = None,
     calculator: str = DEFAULT_CALCULATOR,
@@ -340,13 +357,14 @@ def migration(
             check_elements(cand.elements, calculator)
         except InputError as exc:
             raise InputError(f"{cand.id}: {exc}") from None
+    db = open_store(store)
     eng, own = _engine(engine, workers)
     try:
         run = relax_then_step(
             "migration",
             chosen,
             CalculatorSpec.make(calculator),
-            store,
+            db,
             eng,
             migration_task_params(search, neb),
             progress=progress,
@@ -355,6 +373,7 @@ def migration(
         if own:
             eng.close()
     run.skipped = skipped
+    run.store_url = db.url
     return run
 
 
@@ -368,7 +387,7 @@ class PlottedMigration:
 
 
 def plot_migration(
-    store: ResultStore,
+    store: ResultStore | str | None,
     candidate_id: str,
     *,
     key: str | None = None,
@@ -384,6 +403,7 @@ def plot_migration(
     InputError
         No stored migration path for the candidate (or key).
     """
+    store = open_store(store)
     if key:
         found = store.get(key)
         rows = [found] if found is not None and found.kind == "migration" else []

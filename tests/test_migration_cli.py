@@ -169,3 +169,12 @@ def test_workflow_accepts_migration_keywords_and_rejects_typos(tmp_path):
     bad.write_text('[campaign]\ncandidates = ["c.json"]\n\n[steps.migration]\nnimages = 5\n')
     with pytest.raises(InputError, match="nimages"):
         load_workflow(bad)
+
+
+def test_bad_input_exits_2_without_creating_a_store(app, candidates, tmp_path):
+    db = tmp_path / "never.db"
+    res = _run(app, ["migration", str(candidates), "--calculator", "emt", "--db", str(db)])
+    assert res.exit_code == 2  # no candidate contains Li
+    assert "no candidate contains Li" in res.output
+    assert "Al-fcc" in res.output  # the skipped ids are named
+    assert not db.exists()

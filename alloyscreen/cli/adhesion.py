@@ -14,7 +14,6 @@ from alloyscreen.cli._common import (
     emit_json,
     err_console,
     handle_errors,
-    open_store,
     out_console,
     progress_factory,
     split_ids,
@@ -162,10 +161,9 @@ def adhesion(
     """
     from alloyscreen.recipes import adhesion as adhesion_recipe
 
-    store = open_store(db)
     run = adhesion_recipe(
         [candidates_file],
-        store,
+        db,
         ids=split_ids(ids),
         calculator=calculator,
         max_atoms=max_atoms,
@@ -180,7 +178,9 @@ def adhesion(
         emit_json(records)
     else:
         _print_table(records)
-        err_console.print(f"store: {store.url}  ({run.n_computed} computed, {run.n_cached} cached)")
+        err_console.print(
+            f"store: {run.store_url}  ({run.n_computed} computed, {run.n_cached} cached)"
+        )
     n_failed = sum(1 for r in records if r["status"] != "done")
     raise typer.Exit(EXIT_TASKS_FAILED if n_failed else EXIT_OK)
 

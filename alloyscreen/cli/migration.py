@@ -22,7 +22,6 @@ from alloyscreen.cli._common import (
     emit_json,
     err_console,
     handle_errors,
-    open_store,
     out_console,
     progress_factory,
     split_ids,
@@ -200,10 +199,9 @@ def run(
         species=species, mechanism=mechanism, min_length_A=min_length, max_hops=max_hops
     )
     neb = NEBSettings(fmax=fmax, n_images=images, max_steps=max_steps)
-    store = open_store(db)
     run = migration(
         files,
-        store,
+        db,
         ids=split_ids(ids),
         calculator=calculator,
         search=search,
@@ -219,7 +217,7 @@ def run(
     else:
         _print_table(records)
         err_console.print(
-            f"store: {store.url}  ({run.n_computed} computed, {run.n_cached} cached); "
+            f"store: {run.store_url}  ({run.n_computed} computed, {run.n_cached} cached); "
             f"plot a path with: alloyscreen migration plot ID",
             highlight=False,
         )
@@ -242,8 +240,7 @@ def plot(
     """Re-plot the minimum energy paths of a stored migration result (from the store alone)."""
     from alloyscreen.recipes import plot_migration
 
-    store = open_store(db)
-    plotted = plot_migration(store, candidate_id, key=key, output=output)
+    plotted = plot_migration(db, candidate_id, key=key, output=output)
     row = plotted.row
     if plotted.n_rows > 1 and not json_out:
         err_console.print(
