@@ -356,6 +356,7 @@ def write_report(
     title: str = "alloyscreen report",
     context: Mapping[str, Any] | None = None,
     validation: Sequence[Any] = (),
+    ordinal: Any = None,
     design: Mapping[str, Any] | None = None,
     top: int | None = None,
 ) -> ReportFiles:
@@ -369,6 +370,9 @@ def write_report(
         Store URL, calculator identity, workflow... shown at the top.
     validation : sequence of ValidationReport
         From :mod:`alloyscreen.experiments.validation`; parity plots are drawn for each.
+    ordinal : OrdinalAgreement, optional
+        Agreement of the predicted contact angles with stated wetting classes
+        (:func:`wetting_ordinal_validation`).
     design : mapping, optional
         ``{"summary": str, "plot": path, "table": [records]}`` from the interphase design step.
     top : int, optional
@@ -453,6 +457,12 @@ def write_report(
             )
             images.append(out / fname)
             val.images.append((fname, f"{rep.descriptor} vs {rep.experimental_quantity}"))
+    if ordinal is not None:
+        from alloyscreen.experiments.wetting_statements import format_ordinal
+
+        val.preformatted = (
+            (val.preformatted + "\n\n") if val.preformatted else ""
+        ) + format_ordinal(ordinal)
     sections.append(val)
 
     if design:
@@ -518,6 +528,29 @@ def experimental_validation(
     ]
 
 
+def wetting_ordinal_validation(
+    ranked: Sequence[RankedCandidate], statement_csvs: Sequence[str | Path] = ()
+) -> Any:
+    """Predicted contact angles vs stated wetting classes (shipped statements, measured angles as
+    classes, plus user statement files), first candidate per formula in rank order."""
+    from alloyscreen.experiments.reference_data import load_contact_angles
+    from alloyscreen.experiments.wetting_statements import (
+        load_wetting_statements,
+        ordinal_wetting_agreement,
+        statements_from_angles,
+    )
+
+    statements = load_wetting_statements() + statements_from_angles(load_contact_angles())
+    for p in statement_csvs:
+        statements += load_wetting_statements(p)
+    angles: dict[str, float] = {}
+    for r in ranked:
+        v = r.values.get("predicted_contact_angle_deg")
+        if v is not None and math.isfinite(v):
+            angles.setdefault(r.formula, float(v))
+    return ordinal_wetting_agreement(angles, statements)
+
+
 __all__ = [
     "EXPORT_FORMATS",
     "EXTRA_FIELDS",
@@ -528,5 +561,6 @@ __all__ = [
     "plot_bars",
     "plot_pareto",
     "shortlist_records",
+    "wetting_ordinal_validation",
     "write_report",
 ]

@@ -58,6 +58,7 @@ __all__ = [
     "OrdinalAgreement",
     "OrdinalComparison",
     "WettingStatement",
+    "format_ordinal",
     "load_wetting_statements",
     "ordinal_wetting_agreement",
     "statements_from_angles",
@@ -380,3 +381,31 @@ def ordinal_wetting_agreement(
         unmatched=tuple(unmatched),
         reason=reason,
     )
+
+
+def format_ordinal(agreement: OrdinalAgreement) -> str:
+    """Human-readable summary of an :class:`OrdinalAgreement` (one line per comparison)."""
+    lines = ["predicted contact angle vs stated molten-Li wetting (ordinal, theta < 90 deg = wets)"]
+    if agreement.n_compared:
+        lo, hi = agreement.interval
+        lines.append(
+            f"  agreement {agreement.n_agree}/{agreement.n_compared} = {agreement.fraction:.2f} "
+            f"[{lo:.2f}, {hi:.2f}] ({round(100 * agreement.confidence)}% Wilson interval)"
+        )
+    else:
+        lines.append("  no computed system has a wetting statement")
+    if agreement.reason:
+        lines.append(f"  note: {agreement.reason}")
+    for c in agreement.comparisons:
+        verdict = {True: "agrees", False: "DISAGREES", None: "not counted"}[c.agrees]
+        flag = ", reactive" if c.reactive else ""
+        lines.append(
+            f"    {c.system}: computed {c.computed_angle_deg:.0f} deg ({c.computed_class}) vs "
+            f"{c.experimental_class} [{c.surface_state}{flag}; {c.source}] {verdict}"
+        )
+    if agreement.conflicts:
+        lines.append(
+            "  sources disagree with each other (kept side by side): "
+            + ", ".join(agreement.conflicts)
+        )
+    return "\n".join(lines)
