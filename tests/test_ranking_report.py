@@ -148,7 +148,14 @@ def filled_store(tmp_path):
     for cid, value in w.items():
         t = make_task("adhesion", cid, structures[cid], spec, {}, {"category": meta[cid]})
         store.put(
-            _outcome(t, result={"w_adh_J_m2": value, "predicted_contact_angle_deg": 40.0}),
+            _outcome(
+                t,
+                result={
+                    "w_adh_J_m2": value,
+                    "predicted_contact_angle_deg": 75.0,
+                    "contact_angle_self_consistent_deg": 40.0,
+                },
+            ),
             meta=dict(t.meta),
         )
     t = make_task("migration", "Ag", structures["Ag"], spec, {}, {"category": "alloy"})

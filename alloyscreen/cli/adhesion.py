@@ -54,6 +54,8 @@ def adhesion_records(
             li_surface_energy_J_m2=res.get("li_surface_energy_J_m2"),
             interface_energy_J_m2=res.get("interface_energy_J_m2"),
             termination=res.get("termination"),
+            selection_basis=res.get("selection_basis"),
+            max_w_adh_J_m2=res.get("max_w_adh_J_m2"),
             miller=res.get("miller"),
             li_miller=res.get("li_miller"),
             li_strain_pct=res.get("li_strain_pct"),
@@ -79,7 +81,7 @@ def _print_table(records: list[dict[str, Any]]) -> None:
         "id",
         "formula",
         "W_ad (J/m²)",
-        "θ pred. (°)",
+        "θ (°)",
         "termination",
         "Li",
         "strain %",
@@ -103,9 +105,7 @@ def _print_table(records: list[dict[str, Any]]) -> None:
                 "",
             )
             continue
-        theta = f"{rec['predicted_contact_angle_deg']:.0f}" + (
-            "*" if rec.get("contact_angle_clipped") else ""
-        )
+        theta = f"{rec['contact_angle_self_consistent_deg']:.0f}"
         li = "(" + "".join(str(x) for x in rec["li_miller"]) + ")"
         table.add_row(
             rec["id"],
@@ -196,6 +196,10 @@ def adhesion(
                 "max_terminations": 0 if all_terminations else 1,
             },
         )
+        if all_terminations:
+            # Named explicitly so that rows computed before the termination was chosen by
+            # interface energy (largest W_ad then) are not reused; same key as the workflows.
+            options["selection"] = "interface_energy"
         atasks = structure_step_tasks(
             "adhesion",
             [c for c in candidates if c.id in relaxed],
