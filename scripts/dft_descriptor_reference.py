@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Regenerate the DFT reference set of the screening descriptors (GPAW single points).
 
-    .venv/bin/python scripts/dft_descriptor_reference.py [--only ID ...] [--ecut 350]
+    .venv/bin/python scripts/dft_descriptor_reference.py [--only ID ...] [--ecut 400]
         [--kpt-density 3.0] [-o alloyscreen/data/dft_descriptor_reference.json]
 
 What it computes (DFT relaxation of every interface and band is too slow on a workstation, so
@@ -92,9 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-o", "--output", default="alloyscreen/data/dft_descriptor_reference.json")
     ap.add_argument("--only", nargs="*", help="substrate/hop ids to (re)compute")
-    ap.add_argument("--ecut", type=float, default=350.0, help="plane-wave cutoff (eV)")
+    ap.add_argument("--ecut", type=float, default=400.0, help="plane-wave cutoff (eV)")
     ap.add_argument("--kpt-density", type=float, default=3.0, help="k-points per Å^-1")
     ap.add_argument("--geometry-calculator", default="sevenn")
+    ap.add_argument(
+        "--max-atoms", type=int, default=60, help="largest interface (atoms) for the DFT set"
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -103,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     data = _load(partial)
     ml, ml_id = get_calculator(args.geometry_calculator, device="cpu")
     dft_kwargs = {"preset": "interface", "ecut_eV": args.ecut, "kpt_density_A": args.kpt_density}
+    settings = {**dft_kwargs, "max_atoms": args.max_atoms, "adhesion_n_relax": 1, "hop_max_hops": 2}
     dft, dft_id = get_calculator("gpaw", **dft_kwargs)
     redo = set(args.only or ())
     todo_int = [
@@ -119,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for sid in todo_int:
         t0 = time.time()
-        res = work_of_adhesion(relaxed[sid], ml, n_relax=1)
+        res = work_of_adhesion(relaxed[sid], ml, n_relax=1, max_atoms=args.max_atoms)
         sep = work_of_separation(res.atoms, dft)
         data["interfaces"][sid] = {
             "formula": res.formula,
@@ -171,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "geometry_calculator": ml_id.as_dict(),
         "dft_calculator": dft_id.as_dict(),
-        "dft_settings": dft_kwargs,
+        "settings": settings,
         "gpaw_version": version("gpaw"),
         "gpaw_data_version": version("gpaw-data"),
     }
