@@ -62,6 +62,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 
 #: Reported alongside the scored descriptors (not scored).
 EXTRA_FIELDS = (
+    "contact_angle_self_consistent_deg",
     "predicted_contact_angle_deg",
     "D_298K_cm2_s",
     "formation_energy_eV_atom",
@@ -349,6 +350,7 @@ def descriptors_from_store(
         formula = meta.get("formula") or any_row.formula
         for row, name in (
             (adhesion.get(cid), "w_adh_J_m2"),
+            (adhesion.get(cid), "contact_angle_self_consistent_deg"),
             (adhesion.get(cid), "predicted_contact_angle_deg"),
             (migration.get(cid), "network_barrier_eV"),
             (migration.get(cid), "D_298K_cm2_s"),

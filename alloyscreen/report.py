@@ -39,7 +39,8 @@ COLUMN_LABELS = {
     "score": "score",
     "pareto": "Pareto",
     "w_adh_J_m2": "W_ad (J/m²)",
-    "predicted_contact_angle_deg": "θ pred. (°)",
+    "contact_angle_self_consistent_deg": "θ (°)",
+    "predicted_contact_angle_deg": "θ, liquid-Li γ (°)",
     "network_barrier_eV": "E* (eV)",
     "D_298K_cm2_s": "D 298 K (cm²/s)",
     "percolation_margin": "V_p − V_FM",
@@ -58,7 +59,7 @@ TERMINAL_COLUMNS = (
     "id",
     "score",
     "w_adh_J_m2",
-    "predicted_contact_angle_deg",
+    "contact_angle_self_consistent_deg",
     "network_barrier_eV",
     "percolation_margin",
     "e_above_hull_eV_atom",
@@ -67,13 +68,14 @@ TERMINAL_LABELS = {
     "rank": "#",
     "score": "score",
     "w_adh_J_m2": "W_ad",
-    "predicted_contact_angle_deg": "θ",
+    "contact_angle_self_consistent_deg": "θ",
     "network_barrier_eV": "E*",
     "percolation_margin": "margin",
     "e_above_hull_eV_atom": "E_hull",
 }
 TERMINAL_CAPTION = (
-    "W_ad J/m², θ predicted contact angle (°), E* network barrier (eV), margin V_p − V_FM, "
+    "W_ad J/m², θ predicted molten-Li contact angle (°, with the model's own γ_Li), "
+    "E* network barrier (eV), margin V_p − V_FM, "
     "E_hull eV/atom; * Pareto-optimal"
 )
 DESIGN_COLUMNS = (
@@ -92,6 +94,7 @@ TABLE_COLUMNS = (
     "score",
     "pareto",
     "w_adh_J_m2",
+    "contact_angle_self_consistent_deg",
     "predicted_contact_angle_deg",
     "network_barrier_eV",
     "D_298K_cm2_s",
@@ -118,7 +121,7 @@ def format_cell(rec: Mapping[str, Any], col: str) -> str:
     if isinstance(value, float):
         if col.startswith("D_"):
             return f"{value:.2e}"
-        if col == "predicted_contact_angle_deg":
+        if col.endswith("contact_angle_deg") or col == "contact_angle_self_consistent_deg":
             return f"{value:.0f}"
         return f"{value:.3f}"
     return str(value)
@@ -342,8 +345,13 @@ LIMITS = (
     "to underestimate surface energies and migration barriers (softened potential-energy surfaces). "
     "Use the computed W_ad and barriers to rank candidates, not as absolute values; check the top "
     "candidates with DFT (alloyscreen calculators validate --reference gpaw).",
-    "The predicted contact angle is a descriptor from Young–Dupré with the computed W_ad and the liquid "
-    "Li surface tension at the melting point (Davison fit); it is not a measurement.",
+    "The headline contact angle θ is a descriptor, not a measurement: Young–Dupré with the computed "
+    "W_ad and the same calculator's Li surface energy, cos θ = W_ad / γ_Li(model) − 1, so that "
+    "molten Li on Li metal gives 0° (complete wetting), as it must. Universal ML potentials "
+    "underestimate surface energies (systematic softening: B. Deng et al., npj Comput. Mater. 11 "
+    "(2025), doi:10.1038/s41524-024-01500-6); combining their W_ad with the measured liquid-Li "
+    "surface tension (Davison 1968) would give about 70° for Li on Li. That mixed angle is still "
+    "exported as 'θ, liquid-Li γ' (predicted_contact_angle_deg) for comparison.",
     "D(298 K) is an estimate from the network barrier with an assumed attempt frequency (1e13 Hz) "
     "and vacancy-concentration factor; compare orders of magnitude and trends.",
 )
@@ -356,6 +364,7 @@ def write_report(
     title: str = "alloyscreen report",
     context: Mapping[str, Any] | None = None,
     validation: Sequence[Any] = (),
+    ordinal: Any = None,
     design: Mapping[str, Any] | None = None,
     top: int | None = None,
 ) -> ReportFiles:
@@ -369,6 +378,9 @@ def write_report(
         Store URL, calculator identity, workflow... shown at the top.
     validation : sequence of ValidationReport
         From :mod:`alloyscreen.experiments.comparison`; parity plots are drawn for each.
+    ordinal : OrdinalAgreement, optional
+        Agreement of the predicted contact angles with stated wetting classes
+        (:func:`wetting_ordinal_validation`).
     design : mapping, optional
         ``{"summary": str, "plot": path, "table": [records]}`` from the interphase design step.
     top : int, optional
@@ -453,6 +465,12 @@ def write_report(
             )
             images.append(out / fname)
             val.images.append((fname, f"{rep.descriptor} vs {rep.experimental_quantity}"))
+    if ordinal is not None:
+        from alloyscreen.experiments.wetting_statements import format_ordinal
+
+        val.preformatted = (
+            (val.preformatted + "\n\n") if val.preformatted else ""
+        ) + format_ordinal(ordinal)
     sections.append(val)
 
     if design:
@@ -518,6 +536,29 @@ def experimental_validation(
     ]
 
 
+def wetting_ordinal_validation(
+    ranked: Sequence[RankedCandidate], statement_csvs: Sequence[str | Path] = ()
+) -> Any:
+    """Predicted contact angles vs stated wetting classes (shipped statements, measured angles as
+    classes, plus user statement files), first candidate per formula in rank order."""
+    from alloyscreen.experiments.reference_data import load_contact_angles
+    from alloyscreen.experiments.wetting_statements import (
+        load_wetting_statements,
+        ordinal_wetting_agreement,
+        statements_from_angles,
+    )
+
+    statements = load_wetting_statements() + statements_from_angles(load_contact_angles())
+    for p in statement_csvs:
+        statements += load_wetting_statements(p)
+    angles: dict[str, float] = {}
+    for r in ranked:
+        v = r.values.get("contact_angle_self_consistent_deg")
+        if v is not None and math.isfinite(v):
+            angles.setdefault(r.formula, float(v))
+    return ordinal_wetting_agreement(angles, statements)
+
+
 __all__ = [
     "EXPORT_FORMATS",
     "EXTRA_FIELDS",
@@ -528,5 +569,6 @@ __all__ = [
     "plot_bars",
     "plot_pareto",
     "shortlist_records",
+    "wetting_ordinal_validation",
     "write_report",
 ]

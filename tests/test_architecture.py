@@ -46,6 +46,7 @@ LAYERS: dict[str, tuple[int, str]] = {
     "alloyscreen.campaign": (26, "machinery"),
     "alloyscreen.recipes": (27, "machinery"),
     "alloyscreen.ml_vs_dft": (27, "machinery"),
+    "alloyscreen.dft_reference": (27, "machinery"),
     # interface: what users see
     "alloyscreen.report": (40, "interface"),
     "alloyscreen.cli": (41, "interface"),

@@ -94,7 +94,8 @@ def test_names_never_match_a_formula():
 
 
 def test_match_by_composition():
-    recs = rd.load_reference_data()
+    # Huggins' 415 degC window only (LiAl also has 150 degC rows, Pereira-Ramos et al. 1986)
+    recs = rd.filter_records(rd.load_reference_data(), T_min_K=680, T_max_K=700)
     computed = {"AlLi": 2e-5, "Li4Al4": 9.9, "stainless steel": 0.5, "Li9Zz": 1.0, "LiIn": math.nan}
     matches, unmatched = rd.match_systems(computed, recs, property="diffusion_coefficient")
     assert [m.system for m in matches] == ["AlLi", "Li4Al4"]
@@ -128,7 +129,7 @@ def test_frame_and_filter():
     assert hot
     assert all(abs(r.temperature_K - 688.15) < 1e-9 for r in hot)
     nmr = rd.filter_records(recs, methods=["nmr"])
-    assert [r.system for r in nmr] == ["Li3N", "Li12Si7"]
+    assert [r.system for r in nmr] == ["Li3N", "Li12Si7", "Li2C2"]
     with pytest.raises(InputError, match="unknown property"):
         rd.filter_records(recs, property="band_gap")
 
@@ -240,3 +241,55 @@ def test_experiments_modules_do_not_import_machinery():
                 assert all(a.name != "pyplot" for a in node.names)
             if isinstance(node, ast.Import):
                 assert all(a.name != "matplotlib.pyplot" for a in node.names)
+
+
+# ----------------------------------------------------------------------------------------------
+# diffusion type (chemical vs tracer...)
+# ----------------------------------------------------------------------------------------------
+def test_every_shipped_diffusion_row_states_its_kind():
+    recs = rd.load_li_diffusion()
+    missing = [f"{r.file}:{r.line}" for r in recs if r.diffusion_type is None]
+    assert not missing, f"shipped diffusion rows without diffusion_type: {missing}"
+    # Huggins' Table 14.3 values are GITT chemical coefficients, never tracer ones.
+    huggins = [r for r in recs if r.source == "10.1002/9783527637188.ch14"]
+    assert len(huggins) == 16
+    assert {r.diffusion_type for r in huggins} == {"chemical"}
+
+
+def test_filter_by_diffusion_type_keeps_tracer_apart_from_chemical():
+    recs = rd.load_li_diffusion()
+    tracer = rd.filter_records(recs, diffusion_types=("tracer",))
+    assert tracer
+    assert all(r.diffusion_type == "tracer" for r in tracer)
+    chem = rd.filter_records(recs, diffusion_types=("chemical",))
+    assert not set(map(id, tracer)) & set(map(id, chem))
+    with pytest.raises(InputError, match="unknown diffusion type"):
+        rd.filter_records(recs, diffusion_types=("chemicall",))
+
+
+def test_merged_rows_keep_conflicting_sources_side_by_side():
+    # LiAl: Huggins' 415 degC GITT maximum and Pereira-Ramos' 150 degC chronoamperometry are
+    # both kept; they differ by six orders of magnitude because of T and method.
+    recs = [r for r in rd.load_li_diffusion() if r.reduced_formula == "LiAl"]
+    sources = {r.source for r in recs}
+    assert len(sources) == 2
+    hot = max(recs, key=lambda r: r.temperature_K)
+    cold = min(recs, key=lambda r: r.temperature_K)
+    assert hot.value / cold.value > 1e5
+
+
+@pytest.mark.parametrize(
+    ("cells", "pattern"),
+    [
+        (
+            "LiAl,diffusion_coefficient,1e-5,cm2/s,300,tracer,10.1234/x,,tracr",
+            "unknown diffusion_type",
+        ),
+        ("Cu,contact_angle,40,deg,500,sessile drop,10.1234/x,,tracer", "only for diffusion rows"),
+    ],
+)
+def test_bad_diffusion_type(tmp_path, cells, pattern):
+    header = HEADER.strip() + ",diffusion_type\n"
+    p = _write(tmp_path, cells + "\n", header)
+    with pytest.raises(InputError, match=pattern):
+        rd.load_reference_csv(p)

@@ -190,3 +190,29 @@ def test_diffusion_validation_with_barriers(tmp_path):
     assert rep.n_matched == 4
     assert rep.correlation.spearman_rho == pytest.approx(-1.0)
     assert all(d.rank_difference == 0 for d in rep.disagreements)
+
+
+def test_diffusion_validation_uses_one_temperature_window_and_kind():
+    # LiAl has chemical D at 688 K (Huggins 2011) and at 423 K (Pereira-Ramos 1986); mixing them
+    # would put LiAl six orders of magnitude low. The automatic window keeps Huggins' 633-688 K.
+    recs = rd.load_li_diffusion()
+    barriers = {"LiSn": 0.6, "LiIn": 0.4, "LiAl": 0.3, "Li13Sn5": 0.1}
+    window = v.common_diffusion_window(barriers, recs)
+    assert window is not None
+    lo, hi, dtype = window
+    assert lo <= 688.15 <= hi
+    assert not lo <= 423.15 <= hi
+    assert dtype == "chemical"
+    rep = v.diffusion_validation(barriers, recs, descriptor="barrier_eV", expected_sign=-1)
+    lial = next(p for p in rep.pairs if p[0] == "LiAl")
+    assert lial[2] == pytest.approx(1.2e-4)
+    assert "K" in rep.experimental_quantity
+    assert "chemical" in rep.experimental_quantity
+
+
+def test_validation_names_measured_phases_that_were_not_screened():
+    recs = rd.load_li_diffusion()
+    rep = v.diffusion_validation({"LiAl": 0.3, "LiIn": 0.4}, recs, descriptor="barrier_eV")
+    assert "Li3Sb" in rep.experimental_only
+    assert "LiAl" not in rep.experimental_only
+    assert "measured but not screened" in v.format_report(rep)

@@ -148,7 +148,14 @@ def filled_store(tmp_path):
     for cid, value in w.items():
         t = make_task("adhesion", cid, structures[cid], spec, {}, {"category": meta[cid]})
         store.put(
-            _outcome(t, result={"w_adh_J_m2": value, "predicted_contact_angle_deg": 40.0}),
+            _outcome(
+                t,
+                result={
+                    "w_adh_J_m2": value,
+                    "predicted_contact_angle_deg": 75.0,
+                    "contact_angle_self_consistent_deg": 40.0,
+                },
+            ),
             meta=dict(t.meta),
         )
     t = make_task("migration", "Ag", structures["Ag"], spec, {}, {"category": "alloy"})
@@ -204,3 +211,44 @@ def test_validation_needs_three_pairs(filled_store):
     if wetting.n_matched < 3:
         assert wetting.correlation.reason
         assert wetting.correlation.spearman_rho is None
+
+
+def test_ordinal_wetting_in_report_and_validate_command(filled_store, tmp_path):
+    # Cu at a predicted 40 deg: agrees with Jordan & Lane (1966, zero advancing angle) and
+    # disagrees with Wang et al. (2019, "liquid sphere" on Cu); both are shown, as a conflict.
+    from typer.testing import CliRunner
+
+    from alloyscreen.cli import build_app
+    from alloyscreen.report import wetting_ordinal_validation
+
+    ranked = rank_candidates(descriptors_from_store(filled_store))
+    ordinal = wetting_ordinal_validation(ranked)
+    cu = [c for c in ordinal.comparisons if c.system == "Cu"]
+    assert {c.agrees for c in cu} == {True, False}
+    assert "Cu" in ordinal.conflicts
+    files = write_report(ranked, tmp_path / "rep", ordinal=ordinal)
+    assert "stated molten-Li wetting" in files.markdown.read_text()
+
+    mine = tmp_path / "mine.csv"
+    mine.write_text(
+        "system,wetting,surface_state,reactive,temperature_K,temperature_max_K,method,source,notes\n"
+        "Ag,non-wetting,polished foil,no,500,,sessile drop,My lab notebook 2026 p. 4,q\n"
+    )
+    res = CliRunner().invoke(
+        build_app(),
+        ["validate", "--db", str(filled_store.url), "--wetting-statements", str(mine), "--json"],
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    ag = [c for c in doc["wetting_ordinal"]["comparisons"] if c["system"] == "Ag"]
+    assert ag
+    assert ag[0]["agrees"] is False  # predicted 40 deg vs the user's non-wetting statement
+    assert {"correlations", "wetting_ordinal"} <= set(doc)
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("system,wetting\nAg,wets\n")
+    res = CliRunner().invoke(
+        build_app(), ["validate", "--db", str(filled_store.url), "--wetting-statements", str(bad)]
+    )
+    assert res.exit_code == 2
+    assert "header must be" in res.output

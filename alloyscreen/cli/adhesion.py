@@ -54,6 +54,8 @@ def adhesion_records(run: Any) -> list[dict[str, Any]]:
             li_surface_energy_J_m2=get("li_surface_energy_J_m2"),
             interface_energy_J_m2=get("interface_energy_J_m2"),
             termination=get("termination"),
+            selection_basis=get("selection_basis"),
+            max_w_adh_J_m2=get("max_w_adh_J_m2"),
             miller=get("miller"),
             li_miller=get("li_miller"),
             li_strain_pct=get("li_strain_pct"),
@@ -79,7 +81,7 @@ def _print_table(records: list[dict[str, Any]]) -> None:
         "id",
         "formula",
         "W_ad (J/m²)",
-        "θ pred. (°)",
+        "θ (°)",
         "termination",
         "Li",
         "strain %",
@@ -103,9 +105,7 @@ def _print_table(records: list[dict[str, Any]]) -> None:
                 "",
             )
             continue
-        theta = f"{rec['predicted_contact_angle_deg']:.0f}" + (
-            "*" if rec.get("contact_angle_clipped") else ""
-        )
+        theta = f"{rec['contact_angle_self_consistent_deg']:.0f}"
         li = "(" + "".join(str(x) for x in rec["li_miller"]) + ")"
         table.add_row(
             rec["id"],

@@ -105,7 +105,11 @@ def report(
 ) -> None:
     """Write a Markdown + HTML report with the shortlist, plots and validation against experiment."""
     from alloyscreen.campaign import load_design
-    from alloyscreen.report import experimental_validation, write_report
+    from alloyscreen.report import (
+        experimental_validation,
+        wetting_ordinal_validation,
+        write_report,
+    )
 
     store, ranked = _ranked(db, weights, calculator, None)
     files = write_report(
@@ -113,6 +117,7 @@ def report(
         output,
         context={"store": store.url},
         validation=experimental_validation(ranked, reference or ()),
+        ordinal=wetting_ordinal_validation(ranked),
         design=load_design(store),
         top=top,
     )
@@ -126,21 +131,35 @@ def validate(
     db: str | None = DB_OPTION,
     calculator: str | None = CALC_OPTION,
     reference: list[Path] | None = typer.Option(
-        None, "--reference", help="Extra experimental CSVs (same schema)."
+        None,
+        "--experiments",
+        "--reference",
+        help="Your own measurements: CSVs with the schema of docs/reference_data.md "
+        "(contact angles and/or diffusion), added to the shipped data.",
+    ),
+    statements: list[Path] | None = typer.Option(
+        None,
+        "--wetting-statements",
+        help="Your own stated wetting classes (wets / non-wetting / state-dependent), "
+        "schema of docs/reference_data.md, added to the shipped statements.",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
-    """Rank correlation of computed W_ad / barriers with experimental wetting / diffusion data."""
+    """Computed W_ad / barriers vs experiment: rank correlations with intervals, ordinal wetting
+    agreement, and the measured phases not screened yet."""
     from alloyscreen.experiments.comparison import format_report
-    from alloyscreen.report import experimental_validation
+    from alloyscreen.experiments.wetting_statements import format_ordinal
+    from alloyscreen.report import experimental_validation, wetting_ordinal_validation
 
     _, ranked = _ranked(db, None, calculator, None)
     reports = experimental_validation(ranked, reference or ())
+    ordinal = wetting_ordinal_validation(ranked, statements or ())
     if json_out:
-        emit_json(reports)
+        emit_json({"correlations": reports, "wetting_ordinal": ordinal})
         return
     for rep in reports:
         out_console.print(format_report(rep), highlight=False)
+    out_console.print(format_ordinal(ordinal), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

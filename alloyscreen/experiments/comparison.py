@@ -36,6 +36,7 @@ __all__ = [
     "Disagreement",
     "ValidationReport",
     "as_triples",
+    "common_diffusion_window",
     "diffusion_validation",
     "format_report",
     "largest_disagreements",
@@ -453,6 +454,9 @@ class ValidationReport:
         ``(system, computed, experimental_quantity)`` used for the statistics.
     correlation : CorrelationResult
     disagreements : tuple[Disagreement, ...]
+    experimental_only : tuple[str, ...]
+        Reduced formulas with experimental data but no computed counterpart: the phases to
+        screen to extend the validation.
     """
 
     descriptor: str
@@ -465,6 +469,7 @@ class ValidationReport:
     pairs: tuple[tuple[str, float, float], ...]
     correlation: CorrelationResult
     disagreements: tuple[Disagreement, ...]
+    experimental_only: tuple[str, ...] = ()
 
 
 def validate(
@@ -505,7 +510,20 @@ def validate(
     from alloyscreen.experiments.reference_data import match_systems
 
     comp_items = list(computed.items()) if isinstance(computed, Mapping) else list(computed)
+    records = list(records)
     matches, unmatched = match_systems(comp_items, records, property=property)
+    matched_formulas = {m.reduced_formula for m in matches}
+    experimental_only = tuple(
+        sorted(
+            {
+                r.reduced_formula
+                for r in records
+                if r.property == property
+                and r.reduced_formula is not None
+                and r.reduced_formula not in matched_formulas
+            }
+        )
+    )
     pairs = tuple(
         (m.system, m.computed, float(transform(m)) if transform else m.experimental)
         for m in matches
@@ -527,6 +545,7 @@ def validate(
         pairs=pairs,
         correlation=corr,
         disagreements=dis,
+        experimental_only=experimental_only,
     )
 
 
@@ -567,27 +586,96 @@ def wetting_validation(
     )
 
 
+#: Width of the temperature window within which measured diffusion coefficients are compared (K).
+#: Huggins' compilation spans 360-415 degC (633-688 K), so 100 K keeps it together.
+DIFFUSION_WINDOW_K: float = 100.0
+
+
+def common_diffusion_window(
+    formulas: Iterable[str], records: Iterable[Any], *, width_K: float = DIFFUSION_WINDOW_K
+) -> tuple[float, float, str | None] | None:
+    """Temperature window and diffusion type that match the most computed systems.
+
+    D spans orders of magnitude with temperature and between chemical and tracer coefficients, so
+    a rank comparison needs records at one temperature and of one kind. Candidate windows start at
+    each record's temperature; the one (and the diffusion type) covering the most ``formulas``
+    wins, ties going to the window with more records (more phases named as "measured but not
+    screened").
+
+    Returns
+    -------
+    (T_min_K, T_max_K, diffusion_type) or None when no record matches any formula.
+    """
+    from alloyscreen.experiments.reference_data import reduced_formula
+
+    wanted = {f for f in (reduced_formula(x) for x in formulas) if f is not None}
+    recs = [
+        r
+        for r in records
+        if r.property == "diffusion_coefficient" and r.temperature_mid_K is not None
+    ]
+    best: tuple[int, int, float, float, str | None] | None = None
+    for start in sorted({r.temperature_mid_K for r in recs}):
+        lo, hi = start, start + width_K
+        for dtype in sorted({r.diffusion_type or "" for r in recs}):
+            inside = [
+                r
+                for r in recs
+                if lo <= r.temperature_mid_K <= hi and (r.diffusion_type or "") == dtype
+            ]
+            n_wanted = len({r.reduced_formula for r in inside} & wanted)
+            if n_wanted == 0:
+                continue
+            key = (n_wanted, len(inside))
+            if best is None or key > best[:2]:
+                best = (*key, lo, hi, dtype or None)
+    if best is None:
+        return None
+    return best[2], best[3], best[4]
+
+
 def diffusion_validation(
     computed: Mapping[str, float] | Iterable[tuple[str, float]],
     records: Iterable[Any],
     *,
     descriptor: str = "D_cm2_s",
     expected_sign: int = 1,
+    window_K: tuple[float, float] | None = None,
+    diffusion_type: str | None = None,
     **kwargs,
 ) -> ValidationReport:
-    """Computed Li mobility vs measured diffusion coefficients (cm^2/s, geometric mean per system).
+    """Computed Li mobility vs measured diffusion coefficients (cm^2/s) at one temperature window.
 
     Pass computed ``D(T)`` in cm^2/s (``expected_sign=+1``) or migration barriers in eV
     (``descriptor="barrier_eV"``, ``expected_sign=-1``: a higher barrier should mean slower
-    diffusion). Measured values at different temperatures are mixed; filter the records first
-    (:func:`~alloyscreen.experiments.reference_data.filter_records`) for a fixed-T comparison.
+    diffusion). Only records inside one temperature window and of one diffusion type are used
+    (geometric mean per system inside it): by default the window and type that match the most
+    computed systems (:func:`common_diffusion_window`); pass ``window_K`` / ``diffusion_type`` to
+    choose. The window and type are named in ``experimental_quantity``.
     """
+    from alloyscreen.experiments.reference_data import filter_records
+
+    comp_items = list(computed.items()) if isinstance(computed, Mapping) else list(computed)
+    records = list(records)
+    if window_K is None and diffusion_type is None:
+        auto = common_diffusion_window([s for s, _ in comp_items], records)
+        if auto is not None:
+            window_K, diffusion_type = (auto[0], auto[1]), auto[2]
+    label = "D (cm^2/s)"
+    if window_K is not None:
+        records = filter_records(
+            records, property="diffusion_coefficient", T_min_K=window_K[0], T_max_K=window_K[1]
+        )
+        label += f" at {window_K[0]:.0f}-{window_K[1]:.0f} K"
+    if diffusion_type is not None:
+        records = [r for r in records if r.diffusion_type == diffusion_type]
+        label += f", {diffusion_type}"
     return validate(
-        computed,
+        comp_items,
         records,
         property="diffusion_coefficient",
         descriptor=descriptor,
-        experimental_quantity="D (cm^2/s)",
+        experimental_quantity=label,
         expected_sign=expected_sign,
         **kwargs,
     )
@@ -627,4 +715,12 @@ def format_report(report: ValidationReport) -> str:
         shown = ", ".join(report.unmatched[:10])
         more = f" (+{len(report.unmatched) - 10} more)" if len(report.unmatched) > 10 else ""
         lines.append(f"  without experimental data: {shown}{more}")
+    if report.experimental_only:
+        shown = ", ".join(report.experimental_only[:12])
+        more = (
+            f" (+{len(report.experimental_only) - 12} more)"
+            if len(report.experimental_only) > 12
+            else ""
+        )
+        lines.append(f"  measured but not screened (screen these to extend): {shown}{more}")
     return "\n".join(lines)

@@ -11,9 +11,11 @@ comments. Required columns::
 
     system, property, value, unit, temperature_K, method, source, notes
 
-Optional columns: ``temperature_max_K`` (upper end of a temperature range, >= temperature_K) and
-``uncertainty`` (standard uncertainty, same unit as ``value``). Any bad row raises
-:class:`alloyscreen.errors.InputError` naming the file and line.
+Optional columns: ``temperature_max_K`` (upper end of a temperature range, >= temperature_K),
+``uncertainty`` (standard uncertainty, same unit as ``value``) and ``diffusion_type`` (what kind of
+diffusion coefficient a diffusion row is, one of :data:`DIFFUSION_TYPES`: chemical D~ includes
+the thermodynamic factor, tracer/self D do not; the shipped data set gives it on every diffusion
+row). Any bad row raises :class:`alloyscreen.errors.InputError` naming the file and line.
 
 Properties, accepted units and the canonical unit every value is converted to:
 
@@ -59,7 +61,22 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "source",
     "notes",
 )
-OPTIONAL_COLUMNS: tuple[str, ...] = ("temperature_max_K", "uncertainty")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("temperature_max_K", "uncertainty", "diffusion_type")
+
+#: Kinds of diffusion measurement. Chemical (electrochemical: GITT, PITT, chronoamperometry) and
+#: mutual (interdiffusion) coefficients include the thermodynamic factor and can exceed the tracer
+#: value by orders of magnitude; tracer and self-diffusion coefficients do not; NMR gives jump
+#: rates (self-diffusion on the atomic scale); conductivity gives the charge-carrier activation
+#: energy; unspecified when the source does not say.
+DIFFUSION_TYPES: tuple[str, ...] = (
+    "chemical",
+    "mutual",
+    "tracer",
+    "self",
+    "NMR",
+    "conductivity",
+    "unspecified",
+)
 
 #: property -> (canonical unit, {accepted unit: factor to canonical})
 UNITS: dict[str, tuple[str, dict[str, float]]] = {
@@ -89,6 +106,7 @@ _FORMULA_RE = re.compile(r"^(?:\(?[A-Z][a-z]?\d*(?:\.\d+)?\)?\d*(?:\.\d+)?)+$")
 
 __all__ = [
     "DATA_FILES",
+    "DIFFUSION_TYPES",
     "OPTIONAL_COLUMNS",
     "PROPERTIES",
     "REQUIRED_COLUMNS",
@@ -137,6 +155,8 @@ class ReferenceRecord:
         File the record came from.
     line : int
         1-based line number in that file.
+    diffusion_type : str | None
+        One of :data:`DIFFUSION_TYPES` for diffusion rows that state it, else None.
     """
 
     system: str
@@ -154,6 +174,7 @@ class ReferenceRecord:
     notes: str
     file: str
     line: int
+    diffusion_type: str | None = None
 
     @property
     def temperature_mid_K(self) -> float | None:
@@ -306,6 +327,15 @@ def _parse_row(cells: dict[str, str], path: str, line: int) -> ReferenceRecord:
     elif value <= 0:
         raise InputError(f"{where}: {prop} must be > 0 (got {v_rep:g} {unit})")
 
+    dtype = cells.get("diffusion_type", "").strip() or None
+    if dtype is not None:
+        if prop == "contact_angle":
+            raise InputError(f"{where}: diffusion_type is only for diffusion rows; leave it empty")
+        if dtype not in DIFFUSION_TYPES:
+            raise InputError(
+                f"{where}: unknown diffusion_type {dtype!r}; use one of {', '.join(DIFFUSION_TYPES)}"
+            )
+
     return ReferenceRecord(
         system=system,
         reduced_formula=reduced_formula(system),
@@ -322,6 +352,7 @@ def _parse_row(cells: dict[str, str], path: str, line: int) -> ReferenceRecord:
         notes=cells["notes"].strip(),
         file=path,
         line=line,
+        diffusion_type=dtype,
     )
 
 
@@ -459,13 +490,21 @@ def filter_records(
     T_min_K: float | None = None,
     T_max_K: float | None = None,
     formula_only: bool = False,
+    diffusion_types: Iterable[str] | None = None,
 ) -> list[ReferenceRecord]:
-    """Select records by property, method (case-insensitive prefix) and temperature window.
+    """Select records by property, method (case-insensitive prefix), temperature window and
+    diffusion type (e.g. ``("tracer", "self", "NMR")`` to leave out chemical coefficients).
 
     Records without a temperature pass the temperature window only when no window is given.
     """
     if property is not None and property not in UNITS:
         raise InputError(f"unknown property {property!r}; use one of {', '.join(PROPERTIES)}")
+    dtypes = set(diffusion_types) if diffusion_types is not None else None
+    if dtypes is not None and not dtypes <= set(DIFFUSION_TYPES):
+        bad = sorted(dtypes - set(DIFFUSION_TYPES))
+        raise InputError(
+            f"unknown diffusion type(s) {', '.join(bad)}; use {', '.join(DIFFUSION_TYPES)}"
+        )
     meths = [m.lower() for m in methods] if methods is not None else None
     out = []
     for r in records:
@@ -481,6 +520,8 @@ def filter_records(
         if T_max_K is not None and t > T_max_K:
             continue
         if formula_only and r.reduced_formula is None:
+            continue
+        if dtypes is not None and r.diffusion_type not in dtypes:
             continue
         out.append(r)
     return out

@@ -23,9 +23,15 @@ Method (all energies from the one calculator passed in)
    ``fixed_layers`` substrate planes fixed; in-plane cell fixed by the substrate). The two
    references are relaxed the same way **in the same cell**: the substrate slab alone (same fixed
    planes) and the strained Li film alone (nothing fixed, as in the interface).
-5. ``W_ad = (E_substrate_slab + E_Li_slab - E_interface) / A``; the best (largest) W_ad over the
-   relaxed registries and terminations is reported, with every scan point and relaxation in
-   ``records``. The faces not in contact (substrate bottom, Li top) appear in both the interface
+5. ``W_ad = (E_substrate_slab + E_Li_slab - E_interface) / A``; per termination the best
+   (largest) W_ad over its relaxed registries. **Which termination is reported** (``selection``):
+   by default the interface that forms against Li metal, i.e. the lowest interface energy
+   ``gamma_int = gamma_sub + gamma_Li - W_ad`` with ``gamma_sub`` in the Li-rich limit (step 1),
+   among the terminations where it is defined; a Li-poor face can bind Li strongly (large W_ad)
+   and still not be what the alloy exposes to Li, because its own surface energy is high. Only
+   when no computed termination has a defined ``gamma_int`` (asymmetric slabs, ternaries) the
+   largest W_ad is reported, and ``selection_basis`` says so. Every termination's W_ad and
+   ``gamma_int`` are kept in ``terminations``, every scan point and relaxation in ``records``. The faces not in contact (substrate bottom, Li top) appear in both the interface
    and the references and cancel, so ``W_ad = gamma_sub + gamma_Li - gamma_interface``.
 6. Li surface energy of the strained film, ``gamma_Li = (E_Li_slab - N e_Li) / 2A`` with ``e_Li``
    the energy per atom of bcc Li carrying the same in-plane strain (out-of-plane length
@@ -133,6 +139,61 @@ class AdhesionRecord:
 
 
 @dataclass(frozen=True)
+class TerminationSummary:
+    """Outcome of one computed termination: its best relaxed W_ad and interface energy (J/m^2).
+
+    ``interface_energy_J_m2`` is ``gamma_sub + gamma_Li - W_ad`` (None when the relaxed
+    substrate surface energy is undefined: asymmetric slab or unknown chemical potentials).
+    """
+
+    miller: tuple[int, int, int]
+    termination: str
+    top_species: tuple[str, ...]
+    li_miller: tuple[int, int, int]
+    w_adh_J_m2: float
+    substrate_surface_energy_J_m2: float | None
+    li_surface_energy_J_m2: float
+    interface_energy_J_m2: float | None
+    converged: bool
+
+
+#: Ways to choose the reported termination (see :func:`select_termination`).
+SELECTIONS: tuple[str, ...] = ("interface_energy", "max_w_adh")
+
+
+def select_termination(
+    summaries: Sequence[TerminationSummary], selection: str = "interface_energy"
+) -> tuple[int, str]:
+    """Index of the reported termination and the basis of the choice.
+
+    ``interface_energy``: the lowest ``interface_energy_J_m2`` among the terminations where it is
+    defined (the interface that forms against Li metal); when none is defined, the largest W_ad.
+    ``max_w_adh``: the largest W_ad (the strongest-binding face, whether or not it forms).
+    """
+    if selection not in SELECTIONS:
+        raise InputError(f"unknown selection {selection!r}; choose one of {', '.join(SELECTIONS)}")
+    if not summaries:
+        raise InputError("select_termination needs at least one computed termination")
+    by_w = max(range(len(summaries)), key=lambda i: summaries[i].w_adh_J_m2)
+    if selection == "max_w_adh":
+        return by_w, "largest W_ad over the computed terminations"
+    defined = [i for i, t in enumerate(summaries) if t.interface_energy_J_m2 is not None]
+    if not defined:
+        return by_w, (
+            "largest W_ad: no computed termination has a defined interface energy "
+            "(asymmetric slabs or unknown chemical potentials)"
+        )
+    best = min(defined, key=lambda i: summaries[i].interface_energy_J_m2)
+    left_out = len(summaries) - len(defined)
+    note = (
+        f"; {left_out} termination(s) without a defined interface energy left out"
+        if left_out
+        else ""
+    )
+    return best, f"lowest interface energy against Li metal (Li-rich limit){note}"
+
+
+@dataclass(frozen=True)
 class AdhesionResult:
     """Work of adhesion of Li on a substrate and the derived wetting descriptor.
 
@@ -141,8 +202,8 @@ class AdhesionResult:
     formula, substrate_formula : str
         Reduced formula of the substrate (the two fields are the same).
     w_adh_J_m2 : float
-        Best (largest) relaxed work of adhesion over the computed terminations and registries
-        (J/m^2).
+        Relaxed work of adhesion of the reported termination (best registry), J/m^2; the
+        termination is the one that forms against Li metal (``selection_basis``).
     interface_energy_J_m2 : float or None
         ``gamma_sub + gamma_Li - W_ad`` of the best interface (J/m^2); ``None`` when the relaxed
         substrate surface energy is undefined (asymmetric slab or unknown chemical potentials).
@@ -181,6 +242,13 @@ class AdhesionResult:
         Energy/force evaluations used in total.
     n_interfaces_relaxed : int
         Relaxed interfaces over all terminations.
+    selection_basis : str
+        Why this termination is reported (see :func:`select_termination`).
+    max_w_adh_J_m2 : float
+        Largest W_ad over all computed terminations (equal to ``w_adh_J_m2`` when one was
+        computed or the strongest-binding face is also the one that forms).
+    terminations : tuple of TerminationSummary
+        Every computed termination with its W_ad and interface energy.
     records : tuple of AdhesionRecord
         Every scan point and relaxation.
     surfaces : tuple of SurfaceRecord
@@ -215,6 +283,9 @@ class AdhesionResult:
     n_force_calls: int
     n_interfaces_relaxed: int
     li_lattice_A: float
+    selection_basis: str
+    max_w_adh_J_m2: float
+    terminations: tuple[TerminationSummary, ...]
     records: tuple[AdhesionRecord, ...] = field(repr=False)
     surfaces: tuple[SurfaceRecord, ...] = field(repr=False)
     atoms: Atoms = field(repr=False)
@@ -573,6 +644,7 @@ def work_of_adhesion(
     allow_polar: bool = False,
     temperature_K: float = LI_MELTING_POINT_K,
     symprec: float = 0.01,
+    selection: str = "interface_energy",
 ) -> AdhesionResult:
     """Work of adhesion of a bcc Li film on the substrate ``atoms`` (J/m^2) and wetting descriptor.
 
@@ -627,6 +699,10 @@ def work_of_adhesion(
         Temperature of the liquid-Li surface tension for the contact angle (default: melting point).
     symprec : float
         Symmetry tolerance for the conventional cell (Å).
+    selection : str
+        Which computed termination is reported: ``interface_energy`` (default: the lowest
+        ``gamma_sub + gamma_Li - W_ad``, the interface that forms against Li metal) or
+        ``max_w_adh`` (the strongest-binding face); see :func:`select_termination`.
 
     Returns
     -------
@@ -677,6 +753,8 @@ def work_of_adhesion(
         )
     if li_lattice_A < 0:
         raise InputError(f"li_lattice_A must be >= 0 (got {li_lattice_A})")
+    if selection not in SELECTIONS:
+        raise InputError(f"unknown selection {selection!r}; choose one of {', '.join(SELECTIONS)}")
 
     from pymatgen.core import Composition
 
@@ -826,7 +904,26 @@ def work_of_adhesion(
             "raise max_strain_pct, max_area_A2 or max_atoms to allow larger or more strained cells",
             partial={"formula": formula, "surfaces": surfaces, "n_force_calls": n_calls},
         )
-    k_best, best = max(outcomes, key=lambda kv: kv[1].w_adh)
+    summaries = tuple(
+        TerminationSummary(
+            miller=slabs[k].termination.miller,
+            termination=slabs[k].termination.label,
+            top_species=slabs[k].termination.top_species,
+            li_miller=o.match.film_miller,
+            w_adh_J_m2=o.w_adh,
+            substrate_surface_energy_J_m2=o.gamma_sub,
+            li_surface_energy_J_m2=o.gamma_li,
+            interface_energy_J_m2=None
+            if o.gamma_sub is None
+            else o.gamma_sub + o.gamma_li - o.w_adh,
+            converged=o.converged,
+        )
+        for k, o in outcomes
+    )
+    i_best, basis = select_termination(summaries, selection)
+    k_best, best = outcomes[i_best]
+    if len(outcomes) > 1:
+        logger.info("%s: reporting %s (%s)", formula, slabs[k_best].termination.label, basis)
     slab = slabs[k_best]
     wet = contact_angle_from_work_of_adhesion(best.w_adh, temperature_K)
     records = tuple(r for _, o in outcomes for r in o.records)
@@ -862,6 +959,9 @@ def work_of_adhesion(
         n_force_calls=n_calls,
         n_interfaces_relaxed=sum(o.n_relaxed for _, o in outcomes),
         li_lattice_A=li_a,
+        selection_basis=basis,
+        max_w_adh_J_m2=max(t.w_adh_J_m2 for t in summaries),
+        terminations=summaries,
         records=records,
         surfaces=surfaces,
         atoms=best.atoms,

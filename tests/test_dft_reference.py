@@ -1,0 +1,90 @@
+"""ML vs DFT statistics on the descriptor reference set (synthetic reference with EMT)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from ase.build import fcc111
+from ase.calculators.emt import EMT
+from ase.io.jsonio import encode
+
+from alloyscreen import dft_reference as dr
+from alloyscreen.errors import InputError
+from alloyscreen.properties.fixed_geometry import hop_barrier, work_of_separation
+
+
+def _interface(symbol: str, a: float, gap: float):
+    slab = fcc111(symbol, size=(1, 1, 6), a=a, vacuum=8.0)
+    z = slab.positions[:, 2]
+    top = z > np.median(z)
+    slab.set_tags(np.where(top, 2, 1))
+    slab.positions[top, 2] += gap
+    return slab
+
+
+def _reference(calc):
+    """A reference set whose 'DFT' values are EMT's own (so EMT must reproduce it exactly)."""
+    interfaces, hops = {}, {}
+    for sid, (el, a, gap) in {
+        "Cu": ("Cu", 3.61, 0.0),
+        "Ag": ("Ag", 4.09, 0.0),
+        "Al": ("Al", 4.05, 0.0),
+        "Cu-gap": ("Cu", 3.61, 0.4),
+    }.items():
+        atoms = _interface(el, a, gap)
+        interfaces[sid] = {
+            "atoms": encode(atoms),
+            "w_sep_dft_J_m2": work_of_separation(atoms, calc).w_sep_J_m2,
+        }
+    for sid, dz in {"h1": 0.2, "h2": 0.4, "h3": 0.6}.items():
+        ini = fcc111("Cu", size=(1, 1, 3), a=3.61, vacuum=6.0)
+        sad = ini.copy()
+        sad.positions[-1, 2] += dz
+        hops[sid] = {
+            "initial": encode(ini),
+            "saddle": encode(sad),
+            "barrier_dft_eV": hop_barrier(ini, sad, calc).barrier_eV,
+        }
+    return {"interfaces": interfaces, "hops": hops, "meta": {"dft_settings": "synthetic"}}
+
+
+def test_a_calculator_against_its_own_reference_has_zero_error_and_perfect_ranks():
+    calc = EMT()
+    ref = _reference(calc)
+    comps = dr.compare_with_dft(dr.evaluate_reference(ref, calc), ref, calculator="emt")
+    assert {c.descriptor for c in comps} == {"w_sep_J_m2", "barrier_eV"}
+    for c in comps:
+        assert c.mae == pytest.approx(0.0, abs=1e-9)
+        assert c.correlation.spearman_rho == pytest.approx(1.0)
+    text = dr.format_comparison(comps)
+    assert "Spearman rho +1.00" in text
+
+
+def test_errors_and_rank_flips_are_measured():
+    calc = EMT()
+    ref = _reference(calc)
+    values = dr.evaluate_reference(ref, calc)
+    # reverse the barrier ranking and shift W_sep by +0.1 J/m2: MAE and rho must show it
+    values["barrier_eV"] = dict(
+        zip(values["barrier_eV"], sorted(values["barrier_eV"].values(), reverse=True), strict=True)
+    )
+    values["w_sep_J_m2"] = {k: v + 0.1 for k, v in values["w_sep_J_m2"].items()}
+    comps = {c.descriptor: c for c in dr.compare_with_dft(values, ref, calculator="x")}
+    assert comps["w_sep_J_m2"].mae == pytest.approx(0.1)
+    assert comps["w_sep_J_m2"].mean_signed_error == pytest.approx(0.1)
+    assert comps["w_sep_J_m2"].correlation.spearman_rho == pytest.approx(1.0)
+    assert comps["barrier_eV"].correlation.spearman_rho == pytest.approx(-1.0)
+    lo, hi = comps["w_sep_J_m2"].mae_ci
+    assert lo <= 0.1 + 1e-9
+    assert hi >= 0.1 - 1e-9
+
+
+def test_missing_or_broken_reference_file(tmp_path):
+    with pytest.raises(InputError, match=r"scripts/dft_descriptor_reference\.py"):
+        dr.load_reference(tmp_path / "none.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"interfaces": {}}))
+    with pytest.raises(InputError, match="no 'hops' section"):
+        dr.load_reference(bad)
