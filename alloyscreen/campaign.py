@@ -7,7 +7,6 @@ as it arrives and a rerun recomputes nothing that is done.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -16,11 +15,11 @@ from typing import Any
 
 from ase import Atoms
 
+from alloyscreen.element_references import ELEMENT_PREFIX, formation_energies
 from alloyscreen.engines.base import Engine
 from alloyscreen.errors import InputError
-from alloyscreen.properties.bulk import formation_energy_per_atom
 from alloyscreen.runner import RunSummary, run_tasks
-from alloyscreen.store import ResultStore, StoredResult
+from alloyscreen.store import ResultStore
 from alloyscreen.structures.candidates import Candidate, load_candidates
 from alloyscreen.structures.elements import elemental_reference
 from alloyscreen.structures.files import read_candidates
@@ -31,8 +30,8 @@ logger = logging.getLogger(__name__)
 
 #: ``progress_factory(description, total)`` returns a context manager yielding ``advance()``.
 ProgressFactory = Callable[[str, int], AbstractContextManager[Callable[..., None]]]
-
-ELEMENT_PREFIX = "element:"
+#: ``write_outputs(workflow, result, store, calculator_label) -> {label: path}``.
+OutputWriter = Callable[[Workflow, "CampaignResult", ResultStore, str], dict[str, str]]
 
 #: Which candidates each step treats by default (override with ``categories = [...]``).
 DEFAULT_CATEGORIES = {
@@ -50,6 +49,7 @@ class CampaignResult:
     formation_energies_eV_atom: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     ranking: list[Any] = field(default_factory=list)
+    n_candidates: int = 0
 
     @property
     def n_failed(self) -> int:
@@ -146,25 +146,6 @@ def relax_tasks(
                 continue
             tasks.append(make_task("relax", ELEMENT_PREFIX + el, atoms, spec, science, meta))
     return tasks, elements
-
-
-def formation_energies(results: Sequence[StoredResult]) -> dict[str, float]:
-    """Formation energy per atom (eV/atom) of each relaxed candidate with all references done."""
-    refs = {
-        r.candidate_id[len(ELEMENT_PREFIX) :]: r.result["energy_per_atom_eV"]
-        for r in results
-        if r.done and r.candidate_id.startswith(ELEMENT_PREFIX)
-    }
-    out: dict[str, float] = {}
-    for r in results:
-        if not r.done or r.candidate_id.startswith(ELEMENT_PREFIX):
-            continue
-        counts = Counter(r.atoms.get_chemical_symbols())
-        if set(counts) <= set(refs):
-            out[r.candidate_id] = formation_energy_per_atom(
-                counts, r.result["energy_per_atom_eV"], refs
-            )
-    return out
 
 
 def step_candidates(
@@ -277,8 +258,15 @@ def run_campaign(
     engine: Engine,
     *,
     progress_factory: ProgressFactory | None = None,
+    write_outputs: OutputWriter | None = None,
 ) -> CampaignResult:
-    """Run every enabled step of ``workflow`` in order and return what each did."""
+    """Run every enabled step of ``workflow`` in order and return what each did.
+
+    The ranking is computed here when the workflow has a ``rank`` or ``report`` step; the files
+    of those steps (shortlist, report) are written by ``write_outputs(workflow, result, store,
+    calculator_label)``, which returns ``{label: path}`` (e.g.
+    :func:`alloyscreen.report.workflow_outputs`); without it no files are written.
+    """
     progress_factory = progress_factory or _no_progress
     spec = CalculatorSpec.make(workflow.calculator.name, **workflow.calculator.options)
     candidates = load_campaign_candidates(workflow.campaign.candidates, workflow.campaign.ids)
@@ -316,7 +304,6 @@ def run_campaign(
     report_section = workflow.step("report")
     if rank_section is not None or report_section is not None:
         from alloyscreen.ranking import descriptors_from_store, rank_candidates
-        from alloyscreen.report import export_shortlist
 
         options = rank_section.options if rank_section is not None else {}
         ids = {c.id for c in candidates}
@@ -327,28 +314,8 @@ def run_campaign(
             )
             if c.id in ids
         ]
-        ranked = rank_candidates(cands, options.get("weights"))
-        result.ranking = ranked
-        if rank_section is not None:
-            result.outputs["shortlist"] = str(export_shortlist(ranked, output / "shortlist.csv"))
-        if report_section is not None:
-            from alloyscreen.report import experimental_validation, write_report
-
-            directory = Path(report_section.options.get("directory", output / "report"))
-            files = write_report(
-                ranked,
-                directory,
-                title=f"alloyscreen report: {workflow.campaign.name}",
-                context={
-                    "workflow": workflow.source,
-                    "store": store.url,
-                    "calculator": spec.identity().label,
-                    "candidates": len(candidates),
-                },
-                validation=experimental_validation(ranked),
-                design=load_design(store),
-                top=options.get("top"),
-            )
-            result.outputs["report"] = str(files.html)
-            result.outputs["report_markdown"] = str(files.markdown)
+        result.ranking = rank_candidates(cands, options.get("weights"))
+        result.n_candidates = len(candidates)
+        if write_outputs is not None:
+            result.outputs.update(write_outputs(workflow, result, store, spec.identity().label))
     return result

@@ -333,8 +333,7 @@ def descriptors_from_store(
     adhesion = _newest(rows["adhesion"])
     migration = _newest(rows["migration"])
     hull = hull_energies(list(relax.values()))
-    # Lazy: campaign pulls in the engines, which ranking alone does not need.
-    from alloyscreen.campaign import ELEMENT_PREFIX, formation_energies
+    from alloyscreen.element_references import ELEMENT_PREFIX, formation_energies
 
     formation = formation_energies(list(relax.values()))
     ids = list(dict.fromkeys([*relax, *adhesion, *migration]))

@@ -9,7 +9,6 @@ import datetime as _dt
 import html
 import json
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -380,7 +379,7 @@ def write_report(
         From :mod:`alloyscreen.experiments.comparison`; parity plots are drawn for each.
     ordinal : OrdinalAgreement, optional
         Agreement of the predicted contact angles with stated wetting classes
-        (:func:`wetting_ordinal_validation`).
+        (:func:`alloyscreen.shortlist_validation.wetting_ordinal_validation`).
     design : mapping, optional
         ``{"summary": str, "plot": path, "table": [records]}`` from the interphase design step.
     top : int, optional
@@ -503,72 +502,61 @@ def write_report(
     return ReportFiles(md_path, html_path, tuple(images), csv_path)
 
 
-def experimental_validation(
-    ranked: Sequence[RankedCandidate], reference_csvs: Sequence[str | Path] = ()
-) -> list[Any]:
-    """Compare computed W_ad and barriers with the shipped (plus user) experimental data.
+def workflow_outputs(
+    workflow: Any, result: Any, store: Any, calculator_label: str
+) -> dict[str, str]:
+    """Files of a campaign's ``rank`` and ``report`` steps from its ranking (the
+    ``write_outputs`` of :func:`alloyscreen.campaign.run_campaign`).
 
-    Systems are matched by reduced formula; when two candidates share a formula the first in
-    rank order is used. Barriers are compared with measured diffusion coefficients with the
-    expected sign -1 (higher barrier, slower diffusion).
+    ``rank``: ``<output>/shortlist.csv``; ``report``: the Markdown/HTML report (directory option,
+    default ``<output>/report``) with validation against experiment and the MI-SEI design.
+    Returns ``{label: path}``.
     """
-    from alloyscreen.experiments.comparison import diffusion_validation, wetting_validation
-    from alloyscreen.experiments.reference_data import load_reference_data
-
-    records = load_reference_data(list(reference_csvs))
-
-    def by_formula(name: str) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for r in ranked:
-            v = r.values.get(name)
-            if v is not None and math.isfinite(v):
-                out.setdefault(r.formula, float(v))
-        return out
-
-    return [
-        wetting_validation(by_formula("w_adh_J_m2"), records),
-        diffusion_validation(
-            by_formula("network_barrier_eV"),
-            records,
-            descriptor="network_barrier_eV",
-            expected_sign=-1,
-        ),
-    ]
-
-
-def wetting_ordinal_validation(
-    ranked: Sequence[RankedCandidate], statement_csvs: Sequence[str | Path] = ()
-) -> Any:
-    """Predicted contact angles vs stated wetting classes (shipped statements, measured angles as
-    classes, plus user statement files), first candidate per formula in rank order."""
-    from alloyscreen.experiments.reference_data import load_contact_angles
-    from alloyscreen.experiments.wetting_statements import (
-        load_wetting_statements,
-        ordinal_wetting_agreement,
-        statements_from_angles,
+    from alloyscreen.campaign import load_design
+    from alloyscreen.shortlist_validation import (
+        experimental_validation,
+        wetting_ordinal_validation,
     )
 
-    statements = load_wetting_statements() + statements_from_angles(load_contact_angles())
-    for p in statement_csvs:
-        statements += load_wetting_statements(p)
-    angles: dict[str, float] = {}
-    for r in ranked:
-        v = r.values.get("contact_angle_self_consistent_deg")
-        if v is not None and math.isfinite(v):
-            angles.setdefault(r.formula, float(v))
-    return ordinal_wetting_agreement(angles, statements)
+    output = Path(workflow.campaign.output)
+    rank_section = workflow.step("rank")
+    report_section = workflow.step("report")
+    options = rank_section.options if rank_section is not None else {}
+    ranked = result.ranking
+    out: dict[str, str] = {}
+    if rank_section is not None:
+        out["shortlist"] = str(export_shortlist(ranked, output / "shortlist.csv"))
+    if report_section is not None:
+        directory = Path(report_section.options.get("directory", output / "report"))
+        files = write_report(
+            ranked,
+            directory,
+            title=f"alloyscreen report: {workflow.campaign.name}",
+            context={
+                "workflow": workflow.source,
+                "store": store.url,
+                "calculator": calculator_label,
+                "candidates": result.n_candidates,
+            },
+            validation=experimental_validation(ranked),
+            ordinal=wetting_ordinal_validation(ranked),
+            design=load_design(store),
+            top=options.get("top"),
+        )
+        out["report"] = str(files.html)
+        out["report_markdown"] = str(files.markdown)
+    return out
 
 
 __all__ = [
     "EXPORT_FORMATS",
     "EXTRA_FIELDS",
     "ReportFiles",
-    "experimental_validation",
     "export_shortlist",
     "markdown_table",
     "plot_bars",
     "plot_pareto",
     "shortlist_records",
-    "wetting_ordinal_validation",
+    "workflow_outputs",
     "write_report",
 ]

@@ -187,3 +187,46 @@ def test_workflow_unknown_key_names_key_and_file(tmp_path):
     assert res.exit_code == 2
     assert "fmaxx" in res.stderr
     assert "fmax" in res.stderr  # the allowed keys are listed
+
+
+def test_run_writes_shortlist_and_report_files(tmp_path):
+    # The rank and report steps' files come from the interface layer (report.workflow_outputs),
+    # injected into the campaign; a workflow with both must still leave them on disk.
+    folder = tmp_path / "structures"
+    folder.mkdir()
+    for el, a in (("Cu", 3.6), ("Al", 4.05), ("Ag", 4.1)):
+        write(folder / f"{el}.vasp", bulk(el, "fcc", a=a, cubic=True), format="vasp")
+    out = tmp_path / "out"
+    wf = tmp_path / "small.toml"
+    wf.write_text(
+        textwrap.dedent(
+            f"""
+            [campaign]
+            name = "outputs"
+            candidates = ["{folder}"]
+            db = "{tmp_path / "o.db"}"
+            output = "{out}"
+
+            [calculator]
+            name = "emt"
+
+            [steps.relax]
+            keep_symmetry = false
+            formation_energy = false
+
+            [steps.rank]
+
+            [steps.report]
+            """
+        )
+    )
+    res = invoke("run", str(wf), "--json")
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    shortlist = out / "shortlist.csv"
+    assert shortlist.is_file()
+    assert len(shortlist.read_text().strip().splitlines()) == 4  # header + 3 candidates
+    report = out / "report" / "report.html"
+    assert report.is_file()
+    assert "Validation against experiment" in (out / "report" / "report.md").read_text()
+    assert str(shortlist) in json.dumps(doc)

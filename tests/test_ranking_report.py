@@ -18,12 +18,8 @@ from alloyscreen.ranking import (
     parse_weights,
     rank_candidates,
 )
-from alloyscreen.report import (
-    EXPORT_FORMATS,
-    experimental_validation,
-    export_shortlist,
-    write_report,
-)
+from alloyscreen.report import EXPORT_FORMATS, export_shortlist, write_report
+from alloyscreen.shortlist_validation import experimental_validation
 from alloyscreen.store import ResultStore
 from alloyscreen.tasks import CalculatorSpec, TaskOutcome, make_task
 
@@ -219,7 +215,7 @@ def test_ordinal_wetting_in_report_and_validate_command(filled_store, tmp_path):
     from typer.testing import CliRunner
 
     from alloyscreen.cli import build_app
-    from alloyscreen.report import wetting_ordinal_validation
+    from alloyscreen.shortlist_validation import wetting_ordinal_validation
 
     ranked = rank_candidates(descriptors_from_store(filled_store))
     ordinal = wetting_ordinal_validation(ranked)

@@ -108,9 +108,16 @@ def run_and_report(
     Exits with 1 when any task failed, else 0.
     """
     from alloyscreen.campaign import run_campaign
+    from alloyscreen.report import workflow_outputs
 
     try:
-        result = run_campaign(workflow, store, engine, progress_factory=progress_factory)
+        result = run_campaign(
+            workflow,
+            store,
+            engine,
+            progress_factory=progress_factory,
+            write_outputs=workflow_outputs,
+        )
     finally:
         engine.close()
     summary = print_campaign_summary(workflow, result, store, json_out=json_out)

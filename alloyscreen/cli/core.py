@@ -28,7 +28,7 @@ DB_OPTION = typer.Option(
 
 def relax_records(summary: Any, formation: dict[str, float]) -> list[dict[str, Any]]:
     """One JSON-ready record per relaxed candidate (elemental references excluded)."""
-    from alloyscreen.campaign import ELEMENT_PREFIX
+    from alloyscreen.element_references import ELEMENT_PREFIX
 
     records = []
     for r in summary.results:

@@ -105,10 +105,10 @@ def report(
 ) -> None:
     """Write a Markdown + HTML report with the shortlist, plots and validation against experiment."""
     from alloyscreen.campaign import load_design
-    from alloyscreen.report import (
+    from alloyscreen.report import write_report
+    from alloyscreen.shortlist_validation import (
         experimental_validation,
         wetting_ordinal_validation,
-        write_report,
     )
 
     store, ranked = _ranked(db, weights, calculator, None)
@@ -149,7 +149,10 @@ def validate(
     agreement, and the measured phases not screened yet."""
     from alloyscreen.experiments.comparison import format_report
     from alloyscreen.experiments.wetting_statements import format_ordinal
-    from alloyscreen.report import experimental_validation, wetting_ordinal_validation
+    from alloyscreen.shortlist_validation import (
+        experimental_validation,
+        wetting_ordinal_validation,
+    )
 
     _, ranked = _ranked(db, None, calculator, None)
     reports = experimental_validation(ranked, reference or ())
