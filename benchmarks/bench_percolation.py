@@ -27,8 +27,8 @@ def _line(text: str) -> None:
 
 
 def bench_kernel(L: int, samples: int) -> tuple[float, float, float]:
-    from alloyscreen.interphase.percolation import _lattice_kernels as K
-    from alloyscreen.interphase.percolation._rng import sample_seeds
+    from alloyscreen.percolation import _lattice_kernels as K
+    from alloyscreen.percolation._rng import sample_seeds
 
     K.run_samples("sc", 8, False, sample_seeds(0, 2), True, 1)  # compile / load cache
     out = {}
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     _line("\n== 2. sc site p_c by finite-size scaling (2 threads)")
-    from alloyscreen.interphase.percolation import lattice_threshold
+    from alloyscreen.percolation import lattice_threshold
 
     if quick:
         sizes, samples = (16, 24, 32), (3000, 3000, 2000)
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
           f"under 120 s: {dt < 120}")  # fmt: skip
 
     _line("\n== 3. 100^3 conductivity solve (random metal voxels, p = 0.45, insulator sigma = 0)")
-    from alloyscreen.interphase.percolation import effective_conductivity, random_voxels
+    from alloyscreen.percolation import effective_conductivity, random_voxels
 
     n = 60 if quick else 100
     ph = random_voxels(n, 0.45, seed=1)
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(target < 30 s: {dt < 30})")  # fmt: skip
 
     _line("\n== 4. Continuum thresholds (standard preset, 2 threads)")
-    from alloyscreen.interphase.percolation import critical_volume_fraction
+    from alloyscreen.percolation import critical_volume_fraction
 
     for kw in ({"shape": "sphere"}, {"shape": "spheroid", "aspect_ratio": 10.0}):
         t0 = time.perf_counter()

@@ -31,7 +31,6 @@ LAYERS: dict[str, tuple[int, str]] = {
     "alloyscreen.structures": (10, "science"),
     "alloyscreen.properties": (11, "science"),
     "alloyscreen.percolation": (11, "science"),
-    "alloyscreen.interphase.percolation": (11, "science"),
     "alloyscreen.interphase": (12, "science"),
     # machinery: calculators, tasks and their keys, the store, engines, campaigns
     "alloyscreen.calculators": (20, "machinery"),
@@ -89,7 +88,7 @@ LARGE_MODULES: dict[str, str] = {
         "rank correlation, bootstrap intervals, disagreements, parity plots and the two "
         "validation reports built from them"
     ),
-    "alloyscreen.interphase.percolation._continuum_kernels": (
+    "alloyscreen.percolation._continuum_kernels": (
         "numba kernels of the continuum percolation model, kept together for compilation"
     ),
 }

@@ -1,4 +1,4 @@
-"""Coupling to the real percolation engine (alloyscreen.interphase.percolation).
+"""Coupling to the real percolation engine (alloyscreen.percolation).
 
 Skipped while the engine lacks the functions; the simulation-backed checks are slow.
 """

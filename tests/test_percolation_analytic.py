@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from alloyscreen.errors import InputError
-from alloyscreen.interphase.percolation import (
+from alloyscreen.percolation import (
     fit_power_law,
     gem_conductivity,
     mixing_rule,

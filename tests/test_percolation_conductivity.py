@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from alloyscreen.errors import InputError
-from alloyscreen.interphase.percolation import (
+from alloyscreen.percolation import (
     conductivity_curve,
     effective_conductivity,
     fit_power_law,
@@ -57,7 +57,7 @@ def test_periodic_labelling_joins_across_faces():
 
 
 def test_voxelised_sphere_volume():
-    from alloyscreen.interphase.percolation._voxel_kernels import voxelize
+    from alloyscreen.percolation._voxel_kernels import voxelize
 
     # one sphere of radius 6 voxels straddling the periodic corner: 4/3 pi r^3 voxels
     g = voxelize(

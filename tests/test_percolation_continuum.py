@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 from alloyscreen.errors import InputError
-from alloyscreen.interphase.percolation import (
+from alloyscreen.percolation import (
     GARBOCZI_1995,
     PHI_C_SPHERES,
     critical_volume_fraction,
     lookup_critical_volume_fraction,
 )
-from alloyscreen.interphase.percolation._continuum_kernels import _overlap, pw_contact
-from alloyscreen.interphase.percolation.continuum import spheroid_axes
+from alloyscreen.percolation._continuum_kernels import _overlap, pw_contact
+from alloyscreen.percolation.continuum import spheroid_axes
 
 X = np.array([1.0, 0.0, 0.0])
 Y = np.array([0.0, 1.0, 0.0])
@@ -132,8 +132,8 @@ def test_kernel_spanning_agrees_with_brute_force_graph():
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    from alloyscreen.interphase.percolation import _continuum_kernels as K
-    from alloyscreen.interphase.percolation._rng import sample_seeds
+    from alloyscreen.percolation import _continuum_kernels as K
+    from alloyscreen.percolation._rng import sample_seeds
 
     a, b = spheroid_axes(10.0)
     box, n, S = 20.0, 150, 160
@@ -178,8 +178,8 @@ def test_kernel_spanning_agrees_with_brute_force_graph():
 
 def test_covered_fraction_of_overlapping_particles_is_boolean_model():
     """Test points: the covered fraction after n overlapping spheroids is 1 - (1 - v/V)^n."""
-    from alloyscreen.interphase.percolation import _continuum_kernels as K
-    from alloyscreen.interphase.percolation._rng import sample_seeds
+    from alloyscreen.percolation import _continuum_kernels as K
+    from alloyscreen.percolation._rng import sample_seeds
 
     a, b = spheroid_axes(4.0)
     box = 16.0
@@ -280,7 +280,7 @@ def test_shipped_table_rows_are_reproducible(kwargs):
     """Rows of data/vp_table.csv are recomputed exactly with the stored preset and seed."""
     import csv
 
-    from alloyscreen.interphase.percolation.table import TABLE_PATH
+    from alloyscreen.percolation.table import TABLE_PATH
 
     r = critical_volume_fraction(preset="standard", seed=0, **kwargs)
     rows = list(csv.DictReader(TABLE_PATH.open()))

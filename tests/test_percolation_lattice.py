@@ -7,13 +7,13 @@ import pytest
 from scipy import ndimage
 
 from alloyscreen.errors import InputError
-from alloyscreen.interphase.percolation import (
+from alloyscreen.percolation import (
     REFERENCE_THRESHOLDS,
     lattice_threshold,
     percolation_curves,
     sample_events,
 )
-from alloyscreen.interphase.percolation._rng import sample_seeds
+from alloyscreen.percolation._rng import sample_seeds
 
 MASK = (1 << 64) - 1
 

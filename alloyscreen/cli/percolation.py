@@ -49,7 +49,7 @@ def lattice(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Site/bond percolation threshold p_c (Newman–Ziff + finite-size scaling)."""
-    from alloyscreen.interphase.percolation.lattice import lattice_threshold
+    from alloyscreen.percolation.lattice import lattice_threshold
 
     L = _ints(sizes, "--sizes")
     S = _ints(samples, "--samples")
@@ -102,7 +102,7 @@ def particles(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Critical metal volume fraction phi_c (V_p) of a particle microstructure."""
-    from alloyscreen.interphase.percolation.continuum import critical_volume_fraction
+    from alloyscreen.percolation.continuum import critical_volume_fraction
 
     bx = _floats(boxes, "--boxes") if boxes else None
     n_steps = len(bx) if bx else {"fast": 3, "standard": 4, "accurate": 5}.get(preset, 4)
@@ -164,8 +164,8 @@ def conductivity(
     import numpy as np
 
     from alloyscreen.errors import InputError
-    from alloyscreen.interphase.percolation.analytic import fit_power_law
-    from alloyscreen.interphase.percolation.conductivity import (
+    from alloyscreen.percolation.analytic import fit_power_law
+    from alloyscreen.percolation.conductivity import (
         conductivity_curve,
         effective_conductivity,
     )
@@ -266,7 +266,7 @@ def fit(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Fit eq. 2, sigma = sigma_0 (V_f - V_p)^n, to measured or simulated data."""
-    from alloyscreen.interphase.percolation.analytic import fit_power_law, read_conductivity_csv
+    from alloyscreen.percolation.analytic import fit_power_law, read_conductivity_csv
 
     v, s = read_conductivity_csv(data)
     res = fit_power_law(v, s, sigma_floor_S_cm=floor, n_boot=bootstrap, seed=seed, loss=loss)
@@ -301,7 +301,7 @@ def design_map_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Design map: V_p versus aspect ratio, size ratio, shell thickness or tunnelling distance."""
-    from alloyscreen.interphase.percolation.maps import (
+    from alloyscreen.percolation.maps import (
         DEFAULT_VALUES,
         design_map,
         map_table,

@@ -1,6 +1,6 @@
 """Interphase of solid electrolytes against Li: reduction products, V_FM, percolation, design.
 
-Modules (imported lazily, so that ``alloyscreen.interphase.percolation`` stays light):
+Modules (imported lazily; the percolation engine they use is :mod:`alloyscreen.percolation`):
 
 * :mod:`~alloyscreen.interphase.composition` - formula / blend / doped-formula input;
 * :mod:`~alloyscreen.interphase.reactions` - curated reduction reactions (balanced);

@@ -1,6 +1,6 @@
 """Coupling to the percolation engine: morphology -> V_p, and the GEM interphase conductivity.
 
-The percolation engine (:mod:`alloyscreen.interphase.percolation`) computes the critical metal
+The percolation engine (:mod:`alloyscreen.percolation`) computes the critical metal
 volume fraction V_p of a particle microstructure and the McLachlan general-effective-media (GEM)
 conductivity. This module wraps it behind a small protocol, :class:`PercolationModel`, so that
 the interphase code can run with the engine (default, :class:`EnginePercolation`), with a user
@@ -28,7 +28,7 @@ from alloyscreen.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-PERCOLATION_MODULE = "alloyscreen.interphase.percolation"
+PERCOLATION_MODULE = "alloyscreen.percolation"
 DISTRIBUTIONS = ("random", "enveloped", "segregated")
 
 ILLUSTRATIVE_SIGMA_METAL_S_CM = 1e4

@@ -5,7 +5,7 @@ wraps around the periodic box along x, y and z, and when a cluster first spans f
 the top face of the same lattice with the z boundary opened. From these counts the wrapping and
 spanning probabilities are exact, smooth functions of the occupation probability p (binomial
 convolution), and a finite-size-scaling fit over several sizes L gives p_c with an error bar
-(:mod:`alloyscreen.interphase.percolation.fss`).
+(:mod:`alloyscreen.percolation.fss`).
 
 Method: M. E. J. Newman and R. M. Ziff, Phys. Rev. E 64, 016706 (2001),
 doi:10.1103/PhysRevE.64.016706.
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alloyscreen.errors import InputError
-from alloyscreen.interphase.percolation.fss import EVENTS, SizeSummary, event_counts, fit_threshold
+from alloyscreen.percolation.fss import EVENTS, SizeSummary, event_counts, fit_threshold
 
 logger = logging.getLogger(__name__)
 
@@ -132,8 +132,8 @@ def sample_events(
         (bottom to top, z boundary opened), wraps along x, y, z; total elements; elements
         processed before the sweep stopped (once every event had happened). -1 = never.
     """
-    from alloyscreen.interphase.percolation import _lattice_kernels as K
-    from alloyscreen.interphase.percolation._rng import sample_seeds
+    from alloyscreen.percolation import _lattice_kernels as K
+    from alloyscreen.percolation._rng import sample_seeds
 
     _check(lattice, kind)
     if int(L) < 4:
@@ -155,7 +155,7 @@ def percolation_curves(
     threads: int | None = None,
 ) -> PercolationCurves:
     """Spanning and wrapping probabilities as functions of p from one sweep per sample."""
-    from alloyscreen.interphase.percolation.fss import _Curves
+    from alloyscreen.percolation.fss import _Curves
 
     ev = sample_events(lattice, kind, L, samples, seed=seed, threads=threads)
     grid = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)

@@ -3,12 +3,12 @@
 The shipped file ``data/vp_table.csv`` is produced by this module (every value reproducible by
 the engine with the stored preset and seed):
 
-    python -m alloyscreen.interphase.percolation.table -o alloyscreen/interphase/percolation/data/vp_table.csv
+    python -m alloyscreen.percolation.table -o alloyscreen/percolation/data/vp_table.csv
 
 :func:`lookup_critical_volume_fraction` returns a table value when the morphology is in the table,
 interpolates along one tabulated parameter when the query lies between table rows of the same
 family (log-interpolation in aspect ratio and size ratio, linear otherwise), and otherwise runs
-:func:`~alloyscreen.interphase.percolation.continuum.critical_volume_fraction` (memoised in the
+:func:`~alloyscreen.percolation.continuum.critical_volume_fraction` (memoised in the
 process).
 """
 
@@ -175,7 +175,7 @@ def _from_table(q: dict) -> tuple[float, float, bool, str, str, str] | None:
 
 @functools.lru_cache(maxsize=256)
 def _computed(key: tuple, preset: str, seed: int) -> tuple[float, float, bool, str]:
-    from alloyscreen.interphase.percolation.continuum import critical_volume_fraction
+    from alloyscreen.percolation.continuum import critical_volume_fraction
 
     q = dict(key)
     shape = "sphere" if q["aspect_ratio"] == 1.0 else "spheroid"
@@ -199,7 +199,7 @@ def lookup_critical_volume_fraction(
 ) -> VpLookup:
     """V_p of a morphology: table value, interpolation, or (memoised) computation.
 
-    Arguments as in :func:`~alloyscreen.interphase.percolation.continuum.critical_volume_fraction`
+    Arguments as in :func:`~alloyscreen.percolation.continuum.critical_volume_fraction`
     (lengths in units of the metal equivalent-sphere radius). ``compute_missing=False`` raises
     :class:`~alloyscreen.errors.InputError` instead of computing.
     """
@@ -235,7 +235,7 @@ def lookup_critical_volume_fraction(
 
 def build_table(preset: str = "standard", seed: int = 0, threads: int | None = None, progress=None):
     """Compute every row of :data:`FAMILIES`; returns a list of dicts (columns :data:`COLUMNS`)."""
-    from alloyscreen.interphase.percolation.continuum import critical_volume_fraction
+    from alloyscreen.percolation.continuum import critical_volume_fraction
 
     rows = []
     for fixed, vary, values in FAMILIES:

@@ -22,7 +22,7 @@ mean volume 4/3 pi):
   of a grain.
 
 The critical volume fraction comes from finite-size scaling of wrapping probabilities over several
-periodic boxes (:mod:`alloyscreen.interphase.percolation.fss`), with the Poisson (grand-canonical)
+periodic boxes (:mod:`alloyscreen.percolation.fss`), with the Poisson (grand-canonical)
 ensemble in the number of particles. For overlapping particles the covered volume fraction is
 phi = 1 - exp(-eta), eta = n <v> / V; for hard-core particles phi = eta; for the segregated model
 with overlapping metal the covered fraction is measured with random test points.
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alloyscreen.errors import InputError
-from alloyscreen.interphase.percolation.fss import EVENTS, SizeSummary, fit_threshold
+from alloyscreen.percolation.fss import EVENTS, SizeSummary, fit_threshold
 
 logger = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ def _build_model(
 
 def _excluded_volume_ratio(m: _Model, n: int = 200_000, seed: int = 12345) -> float:
     """<V_ex>/V for the connection shapes (Monte Carlo; used only to choose box sizes)."""
-    from alloyscreen.interphase.percolation._continuum_kernels import count_overlaps
+    from alloyscreen.percolation._continuum_kernels import count_overlaps
 
     rng = np.random.default_rng(seed)
     a = m.a0 + 0.5 * m.connection
@@ -264,8 +264,8 @@ def default_boxes(m: _Model, preset: str = "standard") -> tuple[float, ...]:
 
 
 def _run_box(m: _Model, box: float, samples: int, seed: int, key: int, n_test: int, threads):
-    from alloyscreen.interphase.percolation import _continuum_kernels as K
-    from alloyscreen.interphase.percolation._rng import sample_seeds
+    from alloyscreen.percolation import _continuum_kernels as K
+    from alloyscreen.percolation._rng import sample_seeds
 
     V = box**3
     if m.overlapping:

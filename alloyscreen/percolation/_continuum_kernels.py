@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-from alloyscreen.interphase.percolation._rng import normal, uniform
-from alloyscreen.interphase.percolation._union_find import find, union
+from alloyscreen.percolation._rng import normal, uniform
+from alloyscreen.percolation._union_find import find, union
 
 _GOLD = 0.3819660112501051  # 2 - golden ratio
 

@@ -103,7 +103,7 @@ class _Curves:
     """
 
     def __init__(self, counts: Sequence[np.ndarray], grid: np.ndarray, kind: str, scale: float):
-        from alloyscreen.interphase.percolation._tails import tail_matrix
+        from alloyscreen.percolation._tails import tail_matrix
 
         stacked = np.stack([np.asarray(c, dtype=np.int64) for c in counts], axis=1)
         self.n_samples, self.k = stacked.shape

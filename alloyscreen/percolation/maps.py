@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from alloyscreen.errors import InputError
-from alloyscreen.interphase.percolation.continuum import ParticleThreshold, critical_volume_fraction
+from alloyscreen.percolation.continuum import ParticleThreshold, critical_volume_fraction
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def design_map(
     """Compute V_p along ``vary`` (one of :data:`VARIABLES`).
 
     ``base`` holds fixed keyword arguments of
-    :func:`~alloyscreen.interphase.percolation.continuum.critical_volume_fraction`
+    :func:`~alloyscreen.percolation.continuum.critical_volume_fraction`
     (e.g. ``{"tunnelling_distance": 0.5}`` for the shell-thickness map).
     """
     if vary not in VARIABLES:

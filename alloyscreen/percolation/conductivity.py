@@ -11,7 +11,7 @@ for a unit voltage.
 When the insulator conductivity is zero only the metal clusters that touch both electrodes carry
 current; they are found first with a periodic (x, y) cluster labelling, so that the linear system
 stays small and non-singular. sigma(V_f) curves from these solves feed the eq. 2 fit
-(:func:`alloyscreen.interphase.percolation.analytic.fit_power_law`).
+(:func:`alloyscreen.percolation.analytic.fit_power_law`).
 """
 
 from __future__ import annotations
@@ -281,8 +281,8 @@ def particle_voxels(
 ) -> np.ndarray:
     """Overlapping randomly oriented spheroids (equivalent radius ``radius_vox`` voxels) placed so
     that the expected covered fraction is ``phi`` (n_particles = -ln(1 - phi) V / v)."""
-    from alloyscreen.interphase.percolation._voxel_kernels import voxelize
-    from alloyscreen.interphase.percolation.continuum import spheroid_axes
+    from alloyscreen.percolation._voxel_kernels import voxelize
+    from alloyscreen.percolation.continuum import spheroid_axes
 
     if not 0 < phi < 1:
         raise InputError(f"volume fraction {phi} must be between 0 and 1")

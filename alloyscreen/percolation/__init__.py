@@ -18,7 +18,7 @@ numba kernels are compiled (and cached on disk) on first use, not at import.
 
 from __future__ import annotations
 
-from alloyscreen.interphase.percolation.analytic import (
+from alloyscreen.percolation.analytic import (
     PowerLawFit,
     fit_power_law,
     gem_conductivity,
@@ -27,7 +27,7 @@ from alloyscreen.interphase.percolation.analytic import (
     power_law,
     read_conductivity_csv,
 )
-from alloyscreen.interphase.percolation.conductivity import (
+from alloyscreen.percolation.conductivity import (
     ConductivityCurve,
     ConductivityResult,
     conductivity_curve,
@@ -36,13 +36,13 @@ from alloyscreen.interphase.percolation.conductivity import (
     particle_voxels,
     random_voxels,
 )
-from alloyscreen.interphase.percolation.continuum import (
+from alloyscreen.percolation.continuum import (
     GARBOCZI_1995,
     PHI_C_SPHERES,
     ParticleThreshold,
     critical_volume_fraction,
 )
-from alloyscreen.interphase.percolation.lattice import (
+from alloyscreen.percolation.lattice import (
     REFERENCE_THRESHOLDS,
     LatticeThreshold,
     PercolationCurves,
@@ -50,13 +50,13 @@ from alloyscreen.interphase.percolation.lattice import (
     percolation_curves,
     sample_events,
 )
-from alloyscreen.interphase.percolation.maps import (
+from alloyscreen.percolation.maps import (
     DesignMap,
     design_map,
     map_table,
     plot_design_map,
 )
-from alloyscreen.interphase.percolation.table import VpLookup, lookup_critical_volume_fraction
+from alloyscreen.percolation.table import VpLookup, lookup_critical_volume_fraction
 
 __all__ = [
     "GARBOCZI_1995",

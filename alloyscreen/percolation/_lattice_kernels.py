@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-from alloyscreen.interphase.percolation._rng import randbelow
-from alloyscreen.interphase.percolation._union_find import find, union
+from alloyscreen.percolation._rng import randbelow
+from alloyscreen.percolation._union_find import find, union
 
 LATTICE_CODES = {"sc": 0, "bcc": 1, "fcc": 2}
 
