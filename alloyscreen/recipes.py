@@ -326,12 +326,17 @@ def migration(
     calculator: str = DEFAULT_CALCULATOR,
     search: HopSearch | None = None,
     neb: NEBSettings | None = None,
+    preconverge: str | None = None,
     workers: int = 1,
     engine: Engine | None = None,
     progress: ProgressFactory = _no_progress,
 ) -> StepRun:
     """``alloyscreen migration``: relax the candidates containing the migrating species, then
     CI-NEB barriers, network barrier and D(298 K) on each.
+
+    ``preconverge`` names a cheaper calculator (ML potential) that converges every hop first;
+    ``calculator`` (DFT) then refines from its endpoints and band (ML -> DFT refinement). Its
+    identity (name, version) enters the task parameters, hence the content key.
 
     ``search`` (:class:`~alloyscreen.properties.migration.HopSearch`) and ``neb``
     (:class:`~alloyscreen.properties.migration.NEBSettings`) become the task's parameters through
@@ -361,6 +366,15 @@ def migration(
             check_elements(cand.elements, calculator)
         except InputError as exc:
             raise InputError(f"{cand.id}: {exc}") from None
+    params = migration_task_params(search, neb)
+    if preconverge is not None:
+        for cand in chosen:
+            try:
+                check_elements(cand.elements, preconverge)
+            except InputError as exc:
+                raise InputError(f"{cand.id} (--preconverge {preconverge}): {exc}") from None
+        cheap = CalculatorSpec.make(preconverge)
+        params["preconverge"] = {"name": cheap.name, "identity": cheap.identity().as_dict()}
     db = open_store(store)
     eng, own = _engine(engine, workers)
     try:
@@ -370,7 +384,7 @@ def migration(
             CalculatorSpec.make(calculator),
             db,
             eng,
-            migration_task_params(search, neb),
+            params,
             progress=progress,
         )
     finally:

@@ -19,7 +19,8 @@ from alloyscreen.properties.migration import (
 def test_settings_fields_are_the_task_keywords_with_the_same_defaults():
     signature = inspect.signature(migration_barriers).parameters
     grouped = [*dataclasses.fields(HopSearch), *dataclasses.fields(NEBSettings)]
-    diffusion = {"attempt_frequency_Hz", "vacancy_fraction"}
+    # diffusion estimate, and the cheaper calculator of ML -> DFT refinement (built by the worker)
+    diffusion = {"attempt_frequency_Hz", "vacancy_fraction", "preconverge"}
     keywords = {n for n, p in signature.items() if p.kind is p.KEYWORD_ONLY}
     assert {f.name for f in grouped} | diffusion == keywords
     for f in grouped:

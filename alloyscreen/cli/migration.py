@@ -70,6 +70,7 @@ HOP_RECORD_FIELDS = (
     "saddle_image",
     "n_images",
     "steps",
+    "n_force_calls_preconverge",
     "n_force_calls",
     "max_force_eV_A",
 )
@@ -187,6 +188,12 @@ def run(
     min_length: float = typer.Option(
         8.0, "--min-length", help="Smallest supercell lattice vector (Å)."
     ),
+    preconverge: str | None = typer.Option(
+        None,
+        "--preconverge",
+        help="Cheaper calculator (e.g. sevenn) that converges each hop first; the --calculator "
+        "(e.g. gpaw) then starts from its relaxed endpoints and converged band.",
+    ),
     db: str | None = DB_OPTION,
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
@@ -206,6 +213,7 @@ def run(
         calculator=calculator,
         search=search,
         neb=neb,
+        preconverge=preconverge,
         workers=workers,
         progress=progress_factory(disable=json_out),
     )

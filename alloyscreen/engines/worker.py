@@ -38,6 +38,20 @@ def _error_summary(exc: BaseException, max_lines: int = 12) -> str:
     return f"{type(exc).__name__}: {exc}\n--- traceback (last lines) ---\n{tail}"
 
 
+def _with_calculators(params: dict[str, Any]) -> dict[str, Any]:
+    """``preconverge`` names a second, cheaper calculator (``"sevenn"`` or ``{"name": ...,
+    "options": {...}}``; an ``identity`` entry only keys the task): built here, like the task's
+    own calculator, so that science functions receive calculators, never names."""
+    spec = params.get("preconverge")
+    if spec is not None:
+        if isinstance(spec, str):
+            spec = {"name": spec}
+        params["preconverge"] = worker_calculator(
+            CalculatorSpec.make(spec["name"], **dict(spec.get("options", {})))
+        )
+    return params
+
+
 def execute_task(task: Task) -> TaskOutcome:
     """Run ``task`` and return its outcome; exceptions become ``failed`` outcomes.
 
@@ -53,7 +67,7 @@ def execute_task(task: Task) -> TaskOutcome:
     try:
         function = task_kind(task.kind).resolve()
         calc = worker_calculator(task.calculator)
-        value = function(task.atoms.copy(), calc, **dict(task.params))
+        value = function(task.atoms.copy(), calc, **_with_calculators(dict(task.params)))
         atoms = getattr(value, "atoms", None)
         result = to_jsonable(value)
         status = "done"

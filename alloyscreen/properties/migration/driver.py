@@ -126,6 +126,7 @@ def migration_barriers(
     min_interstitial_distance_A: float = 1.6,
     attempt_frequency_Hz: float = 1e13,
     vacancy_fraction: float = 1.0,
+    preconverge: Calculator | None = None,
 ) -> MigrationResult:
     """CI-NEB barriers of the distinct hops of ``species``, network barrier and D(T) estimate.
 
@@ -185,6 +186,11 @@ def migration_barriers(
         nu0 of the D estimate (Hz); 1e13 Hz is a customary order of magnitude (assumption).
     vacancy_fraction : float
         c_v of the D estimate (1 = the defect's own diffusivity).
+    preconverge : Calculator or None
+        A cheaper calculator (ML potential) that converges every hop first; ``calc`` (DFT) then
+        starts from its relaxed endpoints and converged band (see :func:`compute_migration`).
+        As a task parameter it is a calculator spec (``{"name": "sevenn"}`` or ``"sevenn"``) that
+        the worker builds.
 
     Returns
     -------
@@ -230,6 +236,7 @@ def migration_barriers(
         neb,
         attempt_frequency_Hz=attempt_frequency_Hz,
         vacancy_fraction=vacancy_fraction,
+        preconverge=preconverge,
     )
 
 
@@ -241,9 +248,17 @@ def compute_migration(
     *,
     attempt_frequency_Hz: float = 1e13,
     vacancy_fraction: float = 1.0,
+    preconverge: Calculator | None = None,
 ) -> MigrationResult:
     """:func:`migration_barriers` with its options grouped: which hops (``search``) and how each
-    is computed (``neb``); see there for the parameters, result and errors."""
+    is computed (``neb``); see there for the parameters, result and errors.
+
+    ``preconverge``: a cheaper calculator (an ML potential) that first converges every hop (its
+    endpoints and CI-NEB band); ``calc`` (DFT) then relaxes the endpoints from the cheap ones and
+    runs CI-NEB from the cheap converged band, without interpolation or the non-climbing stage.
+    Only ``calc``'s evaluations count in ``n_force_calls``; the cheap ones are in each hop's
+    ``n_force_calls_preconverge``. A hop whose cheap band fails is computed from scratch.
+    """
     search = search if search is not None else HopSearch()
     neb = (neb if neb is not None else NEBSettings()).resolved()
     if not 0 < vacancy_fraction <= 1:
@@ -269,10 +284,20 @@ def compute_migration(
     results: list[HopResult] = []
     total_calls = 0
     endpoint_cache: dict[tuple[str, bytes], tuple[Atoms, float]] = {}
+    cheap_cache: dict[tuple[str, bytes], tuple[Atoms, float]] = {}
     for hopset in hopsets:
         chosen = hopset.hops if search.max_hops is None else hopset.hops[: search.max_hops]
         for hop in chosen:
-            res = _compute_hop(supercell, hopset, hop, calc, endpoint_cache, neb)
+            guess = None
+            if preconverge is not None:
+                guess = _compute_hop(supercell, hopset, hop, preconverge, cheap_cache, neb)
+                if not guess.converged:
+                    logger.warning(
+                        "hop %d: the preconverging band failed (%s); computed from scratch",
+                        hop.hop_id,
+                        guess.reason,
+                    )
+            res = _compute_hop(supercell, hopset, hop, calc, endpoint_cache, neb, guess)
             total_calls += res.n_force_calls
             logger.info(
                 "%s %s hop %d (%.2f Å): %s%s",
@@ -360,18 +385,27 @@ def _compute_hop(
     calc: Calculator,
     endpoint_cache: dict,
     neb: NEBSettings,
+    guess: HopResult | None = None,
 ) -> HopResult:
-    """Relax the two endpoints (cached across hops), check them, run the band, classify it."""
+    """Relax the two endpoints (cached across hops), check them, run the band, classify it.
+
+    With a converged ``guess`` (the same hop from a cheaper calculator) the endpoints start from
+    its relaxed ends and the band from its images.
+    """
     t0 = time.perf_counter()
     ends = hop_endpoints(supercell, hopset, hop)
+    use_guess = guess is not None and guess.converged and len(guess.images) == neb.n_images + 2
+    starts = (guess.images[0], guess.images[-1]) if use_guess else (ends.initial, ends.final)
     calls_end = 0
     relaxed = []
-    for label, unrelaxed in (("initial", ends.initial), ("final", ends.final)):
+    for label, unrelaxed, start in zip(
+        ("initial", "final"), (ends.initial, ends.final), starts, strict=True
+    ):
         key = (label, unrelaxed.positions.round(4).tobytes() + unrelaxed.numbers.tobytes())
         if key in endpoint_cache:
             relaxed.append(endpoint_cache[key])
             continue
-        at, energy, n, ok = _relax_endpoint(unrelaxed, calc, neb)
+        at, energy, n, ok = _relax_endpoint(start, calc, neb)
         calls_end += n
         if not ok:
             return _failed_hop(
@@ -405,7 +439,9 @@ def _compute_hop(
             hop, hopset, reason, neb.n_images, calls_end, t0, (e_ini, e_fin), disp,
             (_plain(ini), _plain(fin)),
         )  # fmt: skip
-    band = run_band(ini, fin, calc, neb)
+    band = run_band(
+        ini, fin, calc, neb, start_images=list(guess.images[1:-1]) if use_guess else None
+    )
     status, why, imax = classify_band(band, hop.length_A, neb.flat_tol_eV)
     e = band.energies
     s = path_coordinate(band.images)
@@ -447,6 +483,7 @@ def _compute_hop(
         mep_fit_energies_eV=tuple(float(x) for x in fit.fit_energies),
         images=tuple(_plain(im) for im in band.images),
         wall_time_s=time.perf_counter() - t0,
+        n_force_calls_preconverge=guess.n_force_calls if guess is not None else 0,
     )
 
 

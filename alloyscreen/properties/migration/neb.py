@@ -235,6 +235,7 @@ def run_band(
     settings: NEBSettings | None = None,
     *,
     climb: bool = True,
+    start_images: Sequence[Atoms] | None = None,
 ) -> BandRun:
     """CI-NEB between two relaxed endpoints carrying energies and forces (SinglePointCalculator).
 
@@ -244,6 +245,10 @@ def run_band(
     (None: ``fmax``). Convergence is re-checked on the final band, climbing image included. Force
     calls are counted on ``calc`` (each image evaluation is one call; unchanged images are served
     from their cache). The endpoint fields of ``settings`` are not used here.
+
+    ``start_images`` (``n_images`` intermediate images, e.g. a band converged with a cheaper
+    calculator) replace the interpolation; the band is then taken to be near the path already,
+    so the non-climbing stage is skipped.
     """
     s = settings if settings is not None else NEBSettings()
     n_images, fmax, pre_fmax, saddle_fmax = s.n_images, s.fmax, s.pre_fmax, s.saddle_fmax
@@ -266,11 +271,21 @@ def run_band(
         method="improvedtangent",
         dynamic_relaxation=dynamic,
     )
-    neb.interpolate(method=interpolation, mic=True)
+    if start_images is None:
+        neb.interpolate(method=interpolation, mic=True)
+    else:
+        if len(start_images) != n_images:
+            raise InputError(
+                f"start_images has {len(start_images)} images; the band has {n_images}"
+            )
+        for img, start in zip(images[1:-1], start_images, strict=True):
+            if len(start) != len(img) or (start.numbers != img.numbers).any():
+                raise InputError("start_images do not match the endpoints' atoms")
+            img.positions = start.positions
     steps = 0
     with count_calls(calc) as counter:
         converged = False
-        if climb and pre_fmax > fmax:
+        if climb and pre_fmax > fmax and start_images is None:
             _, taken = _run_stage(_optimizer(optimizer, neb), pre_fmax, max_steps)
             steps += taken
         neb.climb = climb

@@ -73,6 +73,8 @@ class HopResult:
     images : tuple of ase.Atoms
         The band (endpoints included), for plots and restarts.
     wall_time_s : float
+    n_force_calls_preconverge : int
+        Evaluations of the cheaper calculator that converged this hop first (0 without one).
     """
 
     hop_id: int
@@ -107,6 +109,7 @@ class HopResult:
     mep_fit_energies_eV: tuple[float, ...] = ()
     images: tuple[Atoms, ...] = ()
     wall_time_s: float = 0.0
+    n_force_calls_preconverge: int = 0
 
 
 @dataclass(frozen=True)
