@@ -120,6 +120,7 @@ __all__ = [
     "load_reference_csv",
     "load_reference_data",
     "match_systems",
+    "read_table",
     "records_to_frame",
     "reduced_formula",
     "shipped_data_path",
@@ -251,7 +252,7 @@ def _normalise_source(source: str) -> str:
     return s
 
 
-def _parse_float(text: str, what: str, where: str) -> float:
+def parse_number(text: str, what: str, where: str) -> float:
     try:
         v = float(text)
     except ValueError:
@@ -289,13 +290,13 @@ def _parse_row(cells: dict[str, str], path: str, line: int) -> ReferenceRecord:
             f"{where}: missing 'method' (e.g. sessile drop, tracer, NMR, electrochemical)"
         )
 
-    v_rep = _parse_float(cells["value"].strip(), "value", where)
+    v_rep = parse_number(cells["value"].strip(), "value", where)
     value = v_rep * factors[unit]
 
     t_text = cells["temperature_K"].strip()
     t_max_text = cells.get("temperature_max_K", "").strip()
-    temperature = _parse_float(t_text, "temperature_K", where) if t_text else None
-    t_max = _parse_float(t_max_text, "temperature_max_K", where) if t_max_text else None
+    temperature = parse_number(t_text, "temperature_K", where) if t_text else None
+    t_max = parse_number(t_max_text, "temperature_max_K", where) if t_max_text else None
     if temperature is not None and temperature <= 0:
         raise InputError(f"{where}: temperature_K must be > 0 (got {temperature})")
     if t_max is not None and (temperature is None or t_max < temperature):
@@ -311,7 +312,7 @@ def _parse_row(cells: dict[str, str], path: str, line: int) -> ReferenceRecord:
     unc_text = cells.get("uncertainty", "").strip()
     uncertainty = None
     if unc_text:
-        u = _parse_float(unc_text, "uncertainty", where)
+        u = parse_number(unc_text, "uncertainty", where)
         if u < 0:
             raise InputError(f"{where}: uncertainty must be >= 0 (got {u})")
         uncertainty = u * factors[unit]
@@ -356,6 +357,47 @@ def _parse_row(cells: dict[str, str], path: str, line: int) -> ReferenceRecord:
     )
 
 
+def read_table(path: Path, what: str) -> tuple[int, list[str], list[tuple[int, dict[str, str]]]]:
+    """A commented CSV (``#`` lines and blank lines skipped): header line number, header cells
+    and ``(line, {column: cell})`` rows, every cell stripped.
+
+    Raises
+    ------
+    InputError
+        Missing, non-UTF-8, empty or malformed file, or a row with the wrong number of fields;
+        the message names the file (``what`` says what it should be) and line.
+    """
+    if not path.is_file():
+        raise InputError(f"{what} file not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a UTF-8 text file ({exc})") from None
+    header: list[str] | None = None
+    header_line = 0
+    rows: list[tuple[int, dict[str, str]]] = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            cells = [c.strip() for c in next(csv.reader([raw], strict=True))]
+        except csv.Error as exc:
+            raise InputError(f"{path}, line {lineno}: malformed CSV ({exc})") from None
+        if header is None:
+            header, header_line = cells, lineno
+            continue
+        if len(cells) != len(header):
+            raise InputError(
+                f"{path}, line {lineno}: expected {len(header)} fields, found {len(cells)} "
+                "(quote fields that contain commas)"
+            )
+        rows.append((lineno, dict(zip(header, cells, strict=True))))
+    if header is None:
+        raise InputError(f"{path}: empty file (no header line)")
+    return header_line, header, rows
+
+
 def load_reference_csv(path: str | Path) -> list[ReferenceRecord]:
     """Load and validate one reference-data CSV.
 
@@ -376,48 +418,22 @@ def load_reference_csv(path: str | Path) -> list[ReferenceRecord]:
         missing source, bad number...). The message names the file and line.
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"reference data file not found: {p}")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{p}: not a UTF-8 text file ({exc})") from None
-    header: list[str] | None = None
-    records: list[ReferenceRecord] = []
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        try:
-            cells = next(csv.reader([raw], strict=True))
-        except csv.Error as exc:
-            raise InputError(f"{p}, line {lineno}: malformed CSV ({exc})") from None
-        cells = [c.strip() for c in cells]
-        if header is None:
-            header = cells
-            missing = [c for c in REQUIRED_COLUMNS if c not in header]
-            if missing:
-                raise InputError(
-                    f"{p}, line {lineno}: header lacks column(s) {', '.join(missing)}; "
-                    f"required: {', '.join(REQUIRED_COLUMNS)}"
-                )
-            unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-            if unknown:
-                raise InputError(
-                    f"{p}, line {lineno}: unknown column(s) {', '.join(unknown)}; allowed: "
-                    f"{', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
-                )
-            if len(set(header)) != len(header):
-                raise InputError(f"{p}, line {lineno}: duplicate column names in header")
-            continue
-        if len(cells) != len(header):
-            raise InputError(
-                f"{p}, line {lineno}: expected {len(header)} fields, found {len(cells)} "
-                "(quote fields that contain commas)"
-            )
-        records.append(_parse_row(dict(zip(header, cells, strict=True)), str(p), lineno))
-    if header is None:
-        raise InputError(f"{p}: empty file (no header line)")
+    header_line, header, rows = read_table(p, "reference data")
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise InputError(
+            f"{p}, line {header_line}: header lacks column(s) {', '.join(missing)}; "
+            f"required: {', '.join(REQUIRED_COLUMNS)}"
+        )
+    unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise InputError(
+            f"{p}, line {header_line}: unknown column(s) {', '.join(unknown)}; allowed: "
+            f"{', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
+        )
+    if len(set(header)) != len(header):
+        raise InputError(f"{p}, line {header_line}: duplicate column names in header")
+    records = [_parse_row(cells, str(p), lineno) for lineno, cells in rows]
     logger.debug("loaded %d reference records from %s", len(records), p)
     return records
 

@@ -19,7 +19,6 @@ Schema (one statement per line, ``#`` comments)::
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,7 +27,12 @@ from importlib import resources
 from pathlib import Path
 
 from alloyscreen.errors import InputError
-from alloyscreen.experiments.reference_data import ReferenceRecord, reduced_formula
+from alloyscreen.experiments.reference_data import (
+    ReferenceRecord,
+    parse_number,
+    read_table,
+    reduced_formula,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -113,15 +117,11 @@ def wetting_class_from_angle(theta_deg: float) -> str:
 
 
 def _float_or_none(text: str, what: str, where: str) -> float | None:
-    t = text.strip()
-    if not t:
+    if not text:
         return None
-    try:
-        v = float(t)
-    except ValueError:
-        raise InputError(f"{where}: {what} {t!r} is not a number") from None
-    if not math.isfinite(v) or v <= 0:
-        raise InputError(f"{where}: {what} must be a positive temperature in K (got {t!r})")
+    v = parse_number(text, what, where)
+    if v <= 0:
+        raise InputError(f"{where}: {what} must be a positive temperature in K (got {text!r})")
     return v
 
 
@@ -181,32 +181,10 @@ def load_wetting_statements(path: str | Path | None = None) -> list[WettingState
         )
     else:
         p = Path(path)
-    if not p.is_file():
-        raise InputError(f"wetting-statement file not found: {p}")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{p}: not a UTF-8 text file ({exc})") from None
-    rows = [(i, raw) for i, raw in enumerate(text.splitlines(), 1) if raw.strip() and raw[0] != "#"]
-    if not rows:
-        raise InputError(f"{p}: empty file (no header line)")
-    try:
-        parsed = [(i, next(csv.reader([raw], strict=True))) for i, raw in rows]
-    except csv.Error as exc:
-        raise InputError(f"{p}: malformed CSV ({exc})") from None
-    (hline, header), body = parsed[0], parsed[1:]
-    header = [h.strip() for h in header]
+    header_line, header, rows = read_table(p, "wetting-statement")
     if tuple(header) != COLUMNS:
-        raise InputError(f"{p}, line {hline}: header must be {','.join(COLUMNS)}")
-    out = []
-    for i, cells in body:
-        if len(cells) != len(header):
-            raise InputError(
-                f"{p}, line {i}: expected {len(header)} fields, found {len(cells)} "
-                "(quote fields that contain commas)"
-            )
-        out.append(_parse(dict(zip(header, cells, strict=True)), str(p), i))
-    return out
+        raise InputError(f"{p}, line {header_line}: header must be {','.join(COLUMNS)}")
+    return [_parse(cells, str(p), i) for i, cells in rows]
 
 
 def statements_from_angles(records: Iterable[ReferenceRecord]) -> list[WettingStatement]:
