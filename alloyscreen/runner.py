@@ -2,7 +2,9 @@
 
 This is the only place where computed outcomes become store rows during a campaign. Because each
 outcome is committed as soon as it arrives, Ctrl-C or a killed driver loses only the tasks in
-flight, and rerunning the same command resumes where it stopped.
+flight, and rerunning the same command resumes where it stopped. Processes computing into the same
+store take turns (:meth:`~alloyscreen.store.ResultStore.exclusive`): a second campaign waits for
+the first one's tasks and then reuses them instead of computing them again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 
 from alloyscreen.engines.base import Engine
 from alloyscreen.store import ResultStore, StoredResult
-from alloyscreen.tasks import Task
+from alloyscreen.tasks import Task, TaskOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +70,42 @@ def run_tasks(
     unique: dict[str, Task] = {}
     for task in tasks:
         unique.setdefault(task.key, task)
-    statuses = store.status_of(unique)
     by_key: dict[str, StoredResult] = {}
-    pending: list[Task] = []
     summary = RunSummary()
+    pending = _take_cached(unique, store, by_key, summary, progress, retry_failed)
+    if pending:
+        # Another process may be computing the same keys: wait for it, then reuse its results.
+        with store.exclusive():
+            pending = _take_cached(
+                {t.key: t for t in pending}, store, by_key, summary, progress, retry_failed
+            )
+            if pending:
+                logger.info("%d task(s) to compute, %d cached", len(pending), summary.n_cached)
+                inputs = {t.key: t for t in pending}
+                for outcome in engine.map(pending):
+                    source = inputs[outcome.key]
+                    stored = store.put(outcome, input_atoms=source.atoms, meta=dict(source.meta))
+                    by_key[outcome.key] = stored
+                    summary.n_computed += 1
+                    if progress:
+                        progress(stored)
+    summary.results = [by_key[t.key] for t in tasks if t.key in by_key]
+    summary.n_failed = sum(not r.done for r in by_key.values())
+    summary.wall_time_s = time.perf_counter() - t0
+    return summary
+
+
+def _take_cached(
+    unique: dict[str, Task],
+    store: ResultStore,
+    by_key: dict[str, StoredResult],
+    summary: RunSummary,
+    progress: ProgressCallback | None,
+    retry_failed: bool,
+) -> list[Task]:
+    """Move the stored results of ``unique`` into ``by_key``; return the tasks still to compute."""
+    statuses = store.status_of(unique)
+    pending: list[Task] = []
     for key, task in unique.items():
         status = statuses.get(key)
         if status == "done" or (status == "failed" and not retry_failed):
@@ -83,17 +117,19 @@ def run_tasks(
                     progress(stored)
                 continue
         pending.append(task)
-    if pending:
-        logger.info("%d task(s) to compute, %d cached", len(pending), summary.n_cached)
-        inputs = {t.key: t for t in pending}
-        for outcome in engine.map(pending):
-            source = inputs[outcome.key]
-            stored = store.put(outcome, input_atoms=source.atoms, meta=dict(source.meta))
-            by_key[outcome.key] = stored
-            summary.n_computed += 1
-            if progress:
-                progress(stored)
-    summary.results = [by_key[t.key] for t in tasks if t.key in by_key]
-    summary.n_failed = sum(not r.done for r in by_key.values())
-    summary.wall_time_s = time.perf_counter() - t0
-    return summary
+    return pending
+
+
+def get_or_compute(
+    store: ResultStore, task: Task, compute: Callable[[Task], TaskOutcome] | None = None
+) -> StoredResult:
+    """The stored done result of ``task`` or compute it now, in this process, and store it.
+
+    ``compute`` defaults to :func:`alloyscreen.engines.worker.execute_task`.
+    """
+    found = store.get(task.key)
+    if found is not None and found.done:
+        return found
+    if compute is None:
+        from alloyscreen.engines.worker import execute_task as compute
+    return store.put(compute(task), input_atoms=task.atoms, meta=dict(task.meta))
