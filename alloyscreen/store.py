@@ -403,6 +403,33 @@ class ResultStore:
         return len(ids)
 
 
+def store_exists(url: str | Path) -> bool:
+    """True for a server URL or an existing SQLite file (nothing is opened or created)."""
+    text = str(url)
+    return "://" in text or Path(text).is_file()
+
+
+def check_new_store(url: str | Path) -> None:
+    """The checks :class:`ResultStore` makes before creating a new SQLite store, creating nothing.
+
+    Raises
+    ------
+    InputError
+        Wrong suffix, a folder, or a location that cannot be written.
+    """
+    text = str(url)
+    if "://" in text:
+        return
+    path = Path(text)
+    if path.suffix not in (".db", ".sqlite", ".sqlite3"):
+        raise InputError(f"store path '{path}' should end in .db (an ASE SQLite database)")
+    if path.is_dir():
+        raise InputError(
+            f"store path '{path}' is a directory; give a file such as results/alloyscreen.db"
+        )
+    _check_writable(path)
+
+
 def _redact(url: str) -> str:
     """``url`` without its password (for messages)."""
     return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)

@@ -15,9 +15,16 @@ from alloyscreen.cli._common import (
 )
 
 
-def dry_run_plan(workflow: Any, engine_section: Any, *, json_out: bool = False) -> dict[str, Any]:
-    """Describe what ``run`` would do (steps, task counts, engine, batch script) and print it."""
+def dry_run_plan(
+    workflow: Any, engine_section: Any, *, json_out: bool = False, db: str | None = None
+) -> dict[str, Any]:
+    """Describe what ``run`` would do (steps, task counts, engine, store, output folder, cached
+    tasks, batch script) and print it. Creates nothing; an unusable store (read-only, another
+    program's file) is an :class:`~alloyscreen.errors.InputError` here, as it would be in ``run``.
+    """
     from alloyscreen.campaign import DEFAULT_CATEGORIES, load_campaign_candidates
+    from alloyscreen.cli.hpc import workflow_task_counts
+    from alloyscreen.store import ResultStore, check_new_store, store_exists
     from alloyscreen.workflow import STEP_ORDER
 
     candidates = load_campaign_candidates(workflow.campaign.candidates, workflow.campaign.ids)
@@ -29,25 +36,47 @@ def dry_run_plan(workflow: Any, engine_section: Any, *, json_out: bool = False) 
         cats = section.options.get("categories", DEFAULT_CATEGORIES.get(name))
         n = sum(c.category in cats for c in candidates) if cats else None
         steps.append({"step": name, "candidates": n, "options": section.options})
+    url = db or workflow.campaign.db
+    if store_exists(url):
+        store = ResultStore(url, create=False)
+    else:
+        check_new_store(url)
+        store = None
+    counts = workflow_task_counts(workflow, store)
     plan: dict[str, Any] = {
         "workflow": workflow.source,
         "campaign": workflow.campaign.name,
         "n_candidates": len(candidates),
         "calculator": workflow.calculator.name,
         "engine": engine_section.kind,
+        "db": store.url if store is not None else url,
+        "db_exists": store is not None,
+        "output": workflow.campaign.output,
+        "tasks": counts,
         "steps": steps,
     }
     if engine_section.kind == "slurm":
         from alloyscreen.engines.slurm import SlurmEngine
 
         plan["job_script"] = SlurmEngine.from_section(engine_section).job_script()
-    err_console.print(
-        f"[bold]plan[/bold] for {workflow.source}: {len(candidates)} candidates, "
-        f"calculator {workflow.calculator.name}, engine {engine_section.kind}"
+    print_ = err_console.print
+    print_(
+        f"plan for {workflow.source}: {len(candidates)} candidates, "
+        f"calculator {workflow.calculator.name}, engine {engine_section.kind}",
+        markup=False,
+        highlight=False,
     )
+    state = "existing" if store is not None else "new, created by run"
+    print_(f"  store:   {plan['db']} ({state})", markup=False, highlight=False)
+    print_(f"  output:  {workflow.campaign.output}", markup=False, highlight=False)
     for s in steps:
-        err_console.print(
-            f"  {s['step']:<11} {s['candidates'] if s['candidates'] is not None else '-':>5} candidates  {s['options']}"
+        c = counts.get(s["step"])
+        cached = f"  tasks: {c['done']} done (cached), {c['pending']} to compute" if c else ""
+        n = s["candidates"] if s["candidates"] is not None else "-"
+        print_(
+            f"  {s['step']:<11} {n:>5} candidates{cached}  {s['options']}",
+            markup=False,
+            highlight=False,
         )
     if "job_script" in plan and not json_out:
         err_console.print("[bold]batch script (one per SLURM job):[/bold]")
