@@ -189,46 +189,113 @@ def _figure(width: float = 6.4, height: float = 4.2):  # type: ignore[no-untyped
 
 
 def plot_pareto(ranked: Sequence[RankedCandidate], path: str | Path) -> Path | None:
-    """W_ad (x, higher better) vs network barrier (y, lower better); Pareto front marked."""
-    pts = [
-        r
-        for r in ranked
-        if r.values.get("w_adh_J_m2") is not None and r.values.get("network_barrier_eV") is not None
-    ]
-    if not pts:
+    """W_ad (x, higher better) vs network barrier (y, lower better); Pareto front marked.
+
+    Every ranked candidate is shown: one without a barrier sits on a band above the plotted
+    barriers (open triangle, "no E*"), one without W_ad on a band left of the plotted W_ad values
+    (open square, "no W_ad"), and those with neither are named in a note under the title.
+    """
+    w = {r.id: r.values.get("w_adh_J_m2") for r in ranked}
+    e = {r.id: r.values.get("network_barrier_eV") for r in ranked}
+    if not any(v is not None for v in (*w.values(), *e.values())):
         return None
+    ws = [v for v in w.values() if v is not None]
+    es = [v for v in e.values() if v is not None]
+    w_span = (max(ws) - min(ws)) if len(ws) > 1 else 1.0
+    e_span = (max(es) - min(es)) if len(es) > 1 else 1.0
+    no_e_y = (max(es) if es else 0.0) + 0.25 * (e_span or 1.0)
+    no_w_x = (min(ws) if ws else 0.0) - 0.25 * (w_span or 1.0)
     fig, ax = _figure()
-    for r in pts:
-        x, y = r.values["w_adh_J_m2"], r.values["network_barrier_eV"]
+    neither = []
+    for r in ranked:
+        x, y = w[r.id], e[r.id]
+        if x is None and y is None:
+            neither.append(r.formula)
+            continue
+        complete = x is not None and y is not None
+        colour = CATEGORY_COLOURS.get(r.category, "grey")
+        marker = "o" if complete else ("^" if y is None else "s")
+        px = x if x is not None else no_w_x
+        py = y if y is not None else no_e_y
         ax.scatter(
-            x,
-            y,
+            px,
+            py,
             s=60 + 240 * r.score,
-            color=CATEGORY_COLOURS.get(r.category, "grey"),
-            edgecolor="black" if r.pareto else "none",
+            marker=marker,
+            color=colour if complete else "none",
+            edgecolor=("black" if r.pareto else "none") if complete else colour,
             linewidth=1.5,
             zorder=3,
         )
-        ax.annotate(r.formula, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8)
-    front = sorted((r for r in pts if r.pareto), key=lambda r: r.values["w_adh_J_m2"])
+        ax.annotate(r.formula, (px, py), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    front = sorted(
+        (r for r in ranked if r.pareto and w[r.id] is not None and e[r.id] is not None),
+        key=lambda r: w[r.id],
+    )
     if len(front) > 1:
         ax.plot(
-            [r.values["w_adh_J_m2"] for r in front],
-            [r.values["network_barrier_eV"] for r in front],
+            [w[r.id] for r in front],
+            [e[r.id] for r in front],
             "k--",
             lw=1,
             zorder=2,
             label="Pareto front",
         )
-    for cat in sorted({r.category for r in pts}):
+    if any(v is None for v in e.values()) and ws:
+        ax.axhline(no_e_y, color="grey", lw=0.5, ls=":")
+        ax.scatter([], [], marker="^", color="none", edgecolor="grey", label="no E* computed")
+    if any(v is None for v in w.values()) and es:
+        ax.axvline(no_w_x, color="grey", lw=0.5, ls=":")
+        ax.scatter([], [], marker="s", color="none", edgecolor="grey", label="no W_ad computed")
+    for cat in sorted({r.category for r in ranked}):
         ax.scatter([], [], color=CATEGORY_COLOURS.get(cat, "grey"), label=cat)
     ax.set_xlabel("Li affinity: W_ad with Li (J/m²)  → better")
     ax.set_ylabel("Li mobility: network barrier E* (eV)  ↓ better")
-    ax.set_title("Screening map (marker size ∝ score; outlined = Pareto-optimal)", fontsize=9)
+    title = "Screening map (marker size ∝ score; outlined = Pareto-optimal)"
+    if neither:
+        title += "\nneither descriptor: " + ", ".join(neither)
+    ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
     fig.savefig(path)
     return Path(path)
+
+
+def plot_validation(report: Any, path: str | Path) -> Path:
+    """Computed descriptor vs experimental quantity of one validation report.
+
+    Experimental values on x (their unit, log scale for diffusion coefficients), computed values
+    on y (their own unit, linear: a barrier in eV is never drawn on a D axis). No y = x line: the
+    axes hold different quantities; the test is the rank correlation in the report.
+    """
+    from alloyscreen.experiments.validation import as_triples
+
+    triples = [t for t in as_triples(report.pairs) if math.isfinite(t[1]) and math.isfinite(t[2])]
+    if not triples:
+        raise InputError("validation plot needs at least one pair with finite values")
+    fig, ax = _figure(5.2, 4.2)
+    x = [t[2] for t in triples]
+    y = [t[1] for t in triples]
+    ax.scatter(x, y, color="tab:blue", zorder=3)
+    for name, yy, xx in triples:
+        ax.annotate(name, (xx, yy), textcoords="offset points", xytext=(5, 3), fontsize=8)
+    if str(report.experimental_property).startswith("diffusion") and min(x) > 0:
+        ax.set_xscale("log")
+    ax.set_xlabel(f"experimental: {report.experimental_quantity}")
+    ax.set_ylabel(f"computed: {_DESCRIPTOR_LABELS.get(report.descriptor, report.descriptor)}")
+    ax.set_title(f"{report.descriptor} vs experiment (n = {report.n_matched})", fontsize=9)
+    ax.grid(alpha=0.3)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    return out
+
+
+#: Axis labels (with units) of the computed descriptors in validation plots.
+_DESCRIPTOR_LABELS = {
+    "w_adh_J_m2": "W_ad with Li (J/m²)",
+    "network_barrier_eV": "network barrier E* (eV)",
+}
 
 
 def plot_bars(
@@ -374,7 +441,7 @@ def write_report(
     top : int, optional
         Rows shown in the shortlist table (all by default; the CSV always has all).
     """
-    from alloyscreen.experiments.validation import format_report, parity_plot
+    from alloyscreen.experiments.validation import format_report
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -442,15 +509,7 @@ def write_report(
         ) + format_report(rep)
         if rep.pairs:
             fname = f"parity_{i}_{rep.descriptor}.png"
-            parity_plot(
-                rep.pairs,
-                out / fname,
-                xlabel=f"computed {rep.descriptor}",
-                ylabel=rep.experimental_quantity,
-                title=f"{rep.descriptor} vs experiment (n = {rep.n_matched})",
-                log=rep.experimental_property.startswith("diffusion"),
-                diagonal=False,
-            )
+            plot_validation(rep, out / fname)
             images.append(out / fname)
             val.images.append((fname, f"{rep.descriptor} vs {rep.experimental_quantity}"))
     sections.append(val)
