@@ -139,7 +139,16 @@ def _terminate(pool: ProcessPoolExecutor, grace_s: float = 2.0) -> None:
             proc.join(max(0.0, deadline - time.monotonic()))
             if proc.is_alive():
                 proc.kill()
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
+    if manager is not None:
+        manager.join(max(0.5, deadline - time.monotonic()))
+        if not manager.is_alive():
+            # CPython 3.11 race: its exit hook would wake this finished pool through a closed
+            # pipe ("Exception ignored ... Bad file descriptor"). The pool is gone: forget it.
+            import concurrent.futures.process as cf_process
+
+            cf_process._threads_wakeups.pop(manager, None)
 
 
 def _died(task: Task, attempts: int) -> TaskOutcome:
