@@ -121,6 +121,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 def test_ctrl_c_returns_fast_says_how_to_resume_and_keeps_finished_work(tmp_path):
     n = 8
@@ -159,6 +160,7 @@ def test_ctrl_c_returns_fast_says_how_to_resume_and_keeps_finished_work(tmp_path
     assert relax["computed"] == n - relax["cached"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 def test_workers_do_not_outlive_a_killed_driver(tmp_path):
     wf = _campaign(tmp_path, 6, workers=2, delay_s=0.3)
@@ -180,6 +182,7 @@ def test_workers_do_not_outlive_a_killed_driver(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_two_runs_on_one_store_compute_each_task_once(tmp_path):
     n = 4
     wf = _campaign(tmp_path, n, workers=1, delay_s=0.2)
