@@ -88,9 +88,11 @@ cmd_start() {
     done
     psql_admin -c 'select 1' >/dev/null || die "server does not answer within ${WAIT_S}s"
     if [[ $(psql_admin -c "select 1 from pg_roles where rolname = '$PG_USER'") != 1 ]]; then
-        psql_admin -c "create role $PG_USER login password '$PG_PASSWORD'"
+        psql_admin -c "create role $PG_USER login createdb password '$PG_PASSWORD'"
         log "created role $PG_USER"
     fi
+    # The tests create and drop a scratch database per test module.
+    psql_admin -c "alter role $PG_USER createdb"
     if [[ $(psql_admin -c "select 1 from pg_database where datname = '$PG_DB'") != 1 ]]; then
         psql_admin -c "create database $PG_DB owner $PG_USER"
         log "created database $PG_DB"
