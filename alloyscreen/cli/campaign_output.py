@@ -123,10 +123,30 @@ def print_campaign_summary(
         out_console.print(table)
         if result.ranking:
             _print_shortlist(result.ranking)
-        err_console.print(f"results store: {store.url}")
+        _print_failures(result)
+        err_console.print(f"results store: {store.url}", markup=False, highlight=False)
         for label, path in result.outputs.items():
             err_console.print(f"{label}: {path}")
     return summary
+
+
+def _print_failures(result: Any, limit: int = 10) -> None:
+    """Name each failed task and the first line of its error (the store holds the rest)."""
+    failed = [(step, r) for step, s in result.steps.items() for r in s.results if not r.done]
+    seen: set[str] = set()
+    shown = 0
+    for step, r in failed:
+        if r.key in seen:
+            continue
+        seen.add(r.key)
+        if shown == limit:
+            err_console.print(f"... and {len(seen) - limit} more failed task(s)")
+            break
+        reason = (r.error or "no error recorded").strip().splitlines()[0][:160]
+        err_console.print(
+            f"failed: {step} {r.candidate_id}: {reason}", markup=False, highlight=False
+        )
+        shown += 1
 
 
 def run_and_report(

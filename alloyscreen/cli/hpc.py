@@ -201,7 +201,7 @@ def status(
     exists = "://" in url or Path(url).is_file()
     if not exists and wf is None:
         fail(f"no results store at '{url}' (give --db, or --workflow for pending counts)")
-    store = ResultStore(url) if exists else None
+    store = ResultStore(url, create=False, write=False) if exists else None
     if wf is not None:
         counts: dict[str, dict[str, Any]] = workflow_task_counts(wf, store)
     else:
@@ -369,7 +369,9 @@ def submit(
         counts: dict[str, Any] | None = None
         problem = None
         try:
-            counts = workflow_task_counts(wf, ResultStore(url) if exists else None)
+            counts = workflow_task_counts(
+                wf, ResultStore(url, create=False, write=False) if exists else None
+            )
         except InputError as exc:  # the scripts are still worth reviewing
             problem = str(exc)
         if not json_out:  # scripts verbatim (no console wrapping): they must stay runnable
