@@ -352,3 +352,18 @@ def test_pareto_plot_shows_candidates_without_a_barrier(tmp_path, monkeypatch):
     assert plot_pareto(ranked, tmp_path / "p.png") is not None
     texts = {t.get_text() for t in saved[-1].axes[0].texts}
     assert {"LiAl", "LiZn", "Li2Te"} <= texts
+
+
+def test_run_names_each_failed_task_and_its_reason(tmp_path):
+    li = tmp_path / "Li.vasp"
+    write(li, bulk("Li", "bcc", a=3.44), format="vasp")
+    wf = tmp_path / "wf.toml"
+    wf.write_text(
+        f'[campaign]\ncandidates = ["{li}"]\ndb = "{tmp_path / "f.db"}"\n'
+        '[calculator]\nname = "emt"\n[steps.relax]\nformation_energy = false\n'
+    )
+    res = invoke("run", str(wf))
+    assert res.exit_code == 1
+    text = " ".join(res.output.split())
+    assert "failed: relax Li:" in text
+    assert "no parameters for element(s) Li" in text

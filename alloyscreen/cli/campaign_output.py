@@ -132,21 +132,18 @@ def print_campaign_summary(
 
 def _print_failures(result: Any, limit: int = 10) -> None:
     """Name each failed task and the first line of its error (the store holds the rest)."""
-    failed = [(step, r) for step, s in result.steps.items() for r in s.results if not r.done]
-    seen: set[str] = set()
-    shown = 0
-    for step, r in failed:
-        if r.key in seen:
-            continue
-        seen.add(r.key)
-        if shown == limit:
-            err_console.print(f"... and {len(seen) - limit} more failed task(s)")
-            break
+    failed: dict[str, tuple[str, Any]] = {}
+    for step, summary in result.steps.items():
+        for r in summary.results:
+            if not r.done:
+                failed.setdefault(r.key, (step, r))
+    for step, r in list(failed.values())[:limit]:
         reason = (r.error or "no error recorded").strip().splitlines()[0][:160]
         err_console.print(
             f"failed: {step} {r.candidate_id}: {reason}", markup=False, highlight=False
         )
-        shown += 1
+    if len(failed) > limit:
+        err_console.print(f"... and {len(failed) - limit} more failed task(s)")
 
 
 def run_and_report(
