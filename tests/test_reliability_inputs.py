@@ -236,9 +236,16 @@ def test_error_messages_keep_square_brackets(tmp_path):
 def test_file_errors_are_printed_once(tmp_path):
     bad = tmp_path / "broken.cif"
     bad.write_text("data_x\n_cell_length_a 3\n")
-    res = invoke("relax", str(bad), "-c", "emt", "--db", str(tmp_path / "r.db"))
-    assert res.exit_code == 2
-    assert res.output.count("broken.cif") == 1
+    res = subprocess.run(
+        [sys.executable, "-m", "alloyscreen", "relax", str(bad), "-c", "emt"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 2
+    assert res.stderr.count("broken.cif") == 1, res.stderr
 
 
 def test_help_texts_print_literally_and_verbose_is_a_count():
