@@ -374,3 +374,27 @@ def test_run_names_each_failed_task_and_its_reason(tmp_path):
     text = " ".join(res.output.split())
     assert "failed: relax Li:" in text
     assert "no parameters for element(s) Li" in text
+
+
+def test_long_tasks_show_that_they_are_still_running(tmp_path, monkeypatch, caplog):
+    import alloyscreen.runner as runner
+    from alloyscreen.engines.worker import execute_task
+    from alloyscreen.store import ResultStore
+    from alloyscreen.tasks import CalculatorSpec, make_task
+
+    class SlowEngine:
+        name = "slow"
+
+        def map(self, tasks):
+            for task in tasks:
+                time.sleep(1.5)  # a long task, as the driver sees it
+                yield execute_task(task)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(runner, "HEARTBEAT_S", 0.4)
+    task = make_task("relax", "Cu", bulk("Cu"), CalculatorSpec.make("emt"))
+    with caplog.at_level("WARNING", logger="alloyscreen.runner"):
+        runner.run_tasks([task], ResultStore(tmp_path / "r.db"), SlowEngine())
+    assert any("still computing relax: 0 of 1" in m for m in caplog.messages)
