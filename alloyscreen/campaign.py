@@ -252,6 +252,61 @@ def load_design(store: ResultStore) -> dict[str, Any] | None:
     return store.get_document("design")
 
 
+def _count(keys: list[str], statuses: dict[str, str]) -> dict[str, int]:
+    unique = set(keys)
+    done = sum(statuses.get(k) == "done" for k in unique)
+    failed = sum(statuses.get(k) == "failed" for k in unique)
+    return {"done": done, "failed": failed, "pending": len(unique) - done - failed}
+
+
+def task_counts(workflow: Any, store: Any | None) -> dict[str, dict[str, int]]:
+    """Done / failed / pending tasks of each step of ``workflow`` in ``store``.
+
+    Relax tasks are known upfront (content keys). Adhesion and migration tasks start from the
+    relaxed structures: those whose relaxation is done are counted by key; the others are
+    ``pending`` and also counted as ``waiting`` (for their relaxation).
+
+    Parameters
+    ----------
+    workflow : alloyscreen.workflow.Workflow
+    store : ResultStore or None
+        ``None`` for a store that does not exist yet (everything pending).
+    """
+    spec = CalculatorSpec.make(workflow.calculator.name, **workflow.calculator.options)
+    candidates = load_campaign_candidates(workflow.campaign.candidates, workflow.campaign.ids)
+
+    def statuses_of(keys: list[str]) -> dict[str, str]:
+        return store.status_of(keys) if store is not None else {}
+
+    counts: dict[str, dict[str, int]] = {}
+    relaxed = {c.id: c.to_atoms() for c in candidates}
+    relax = workflow.step("relax")
+    if relax is not None:
+        tasks, _ = relax_tasks(candidates, spec, relax.options)
+        statuses = statuses_of([t.key for t in tasks])
+        counts["relax"] = _count([t.key for t in tasks], statuses)
+        relaxed = {}
+        for task in tasks:
+            if statuses.get(task.key) == "done" and store is not None:
+                row = store.get(task.key)
+                if row is not None:
+                    relaxed[task.candidate_id] = row.atoms
+    for step in ("adhesion", "migration"):
+        section = workflow.step(step)
+        if section is None:
+            continue
+        chosen = step_candidates(step, candidates, section.options)
+        ready = [c for c in chosen if c.id in relaxed]
+        tasks = structure_step_tasks(step, ready, relaxed, spec, section.options)
+        keys = [t.key for t in tasks]
+        entry = _count(keys, statuses_of(keys))
+        waiting = len(chosen) - len(ready)
+        entry["pending"] += waiting
+        entry["waiting"] = waiting
+        counts[step] = entry
+    return counts
+
+
 def run_campaign(
     workflow: Workflow,
     store: ResultStore,

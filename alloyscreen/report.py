@@ -191,42 +191,72 @@ def _figure(width: float = 6.4, height: float = 4.2):  # type: ignore[no-untyped
 
 
 def plot_pareto(ranked: Sequence[RankedCandidate], path: str | Path) -> Path | None:
-    """W_ad (x, higher better) vs network barrier (y, lower better); Pareto front marked."""
-    pts = [
-        r
-        for r in ranked
-        if r.values.get("w_adh_J_m2") is not None and r.values.get("network_barrier_eV") is not None
-    ]
-    if not pts:
+    """W_ad (x, higher better) vs network barrier (y, lower better); Pareto front marked.
+
+    Every ranked candidate is shown: one without a barrier sits on a band above the plotted
+    barriers (open triangle, "no E*"), one without W_ad on a band left of the plotted W_ad values
+    (open square, "no W_ad"), and those with neither are named in a note under the title.
+    """
+    w = {r.id: r.values.get("w_adh_J_m2") for r in ranked}
+    e = {r.id: r.values.get("network_barrier_eV") for r in ranked}
+    if not any(v is not None for v in (*w.values(), *e.values())):
         return None
+    ws = [v for v in w.values() if v is not None]
+    es = [v for v in e.values() if v is not None]
+    w_span = (max(ws) - min(ws)) if len(ws) > 1 else 1.0
+    e_span = (max(es) - min(es)) if len(es) > 1 else 1.0
+    no_e_y = (max(es) if es else 0.0) + 0.25 * (e_span or 1.0)
+    no_w_x = (min(ws) if ws else 0.0) - 0.25 * (w_span or 1.0)
     fig, ax = _figure()
-    for r in pts:
-        x, y = r.values["w_adh_J_m2"], r.values["network_barrier_eV"]
+    neither = []
+    for r in ranked:
+        x, y = w[r.id], e[r.id]
+        if x is None and y is None:
+            neither.append(r.formula)
+            continue
+        complete = x is not None and y is not None
+        colour = CATEGORY_COLOURS.get(r.category, "grey")
+        marker = "o" if complete else ("^" if y is None else "s")
+        px = x if x is not None else no_w_x
+        py = y if y is not None else no_e_y
         ax.scatter(
-            x,
-            y,
+            px,
+            py,
             s=60 + 240 * r.score,
-            color=CATEGORY_COLOURS.get(r.category, "grey"),
-            edgecolor="black" if r.pareto else "none",
+            marker=marker,
+            color=colour if complete else "none",
+            edgecolor=("black" if r.pareto else "none") if complete else colour,
             linewidth=1.5,
             zorder=3,
         )
-        ax.annotate(r.formula, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8)
-    front = sorted((r for r in pts if r.pareto), key=lambda r: r.values["w_adh_J_m2"])
+        ax.annotate(r.formula, (px, py), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    front = sorted(
+        (r for r in ranked if r.pareto and w[r.id] is not None and e[r.id] is not None),
+        key=lambda r: w[r.id],
+    )
     if len(front) > 1:
         ax.plot(
-            [r.values["w_adh_J_m2"] for r in front],
-            [r.values["network_barrier_eV"] for r in front],
+            [w[r.id] for r in front],
+            [e[r.id] for r in front],
             "k--",
             lw=1,
             zorder=2,
             label="Pareto front",
         )
-    for cat in sorted({r.category for r in pts}):
+    if any(v is None for v in e.values()) and ws:
+        ax.axhline(no_e_y, color="grey", lw=0.5, ls=":")
+        ax.scatter([], [], marker="^", color="none", edgecolor="grey", label="no E* computed")
+    if any(v is None for v in w.values()) and es:
+        ax.axvline(no_w_x, color="grey", lw=0.5, ls=":")
+        ax.scatter([], [], marker="s", color="none", edgecolor="grey", label="no W_ad computed")
+    for cat in sorted({r.category for r in ranked}):
         ax.scatter([], [], color=CATEGORY_COLOURS.get(cat, "grey"), label=cat)
     ax.set_xlabel("Li affinity: W_ad with Li (J/m²)  → better")
     ax.set_ylabel("Li mobility: network barrier E* (eV)  ↓ better")
-    ax.set_title("Screening map (marker size ∝ score; outlined = Pareto-optimal)", fontsize=9)
+    title = "Screening map (marker size ∝ score; outlined = Pareto-optimal)"
+    if neither:
+        title += "\nneither descriptor: " + ", ".join(neither)
+    ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
     fig.savefig(path)
@@ -385,7 +415,8 @@ def write_report(
     top : int, optional
         Rows shown in the shortlist table (all by default; the CSV always has all).
     """
-    from alloyscreen.experiments.comparison import format_report, parity_plot
+    from alloyscreen.experiments.comparison import format_report
+    from alloyscreen.shortlist_validation import plot_validation
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -453,15 +484,7 @@ def write_report(
         ) + format_report(rep)
         if rep.pairs:
             fname = f"parity_{i}_{rep.descriptor}.png"
-            parity_plot(
-                rep.pairs,
-                out / fname,
-                xlabel=f"computed {rep.descriptor}",
-                ylabel=rep.experimental_quantity,
-                title=f"{rep.descriptor} vs experiment (n = {rep.n_matched})",
-                log=rep.experimental_property.startswith("diffusion"),
-                diagonal=False,
-            )
+            plot_validation(rep, out / fname)
             images.append(out / fname)
             val.images.append((fname, f"{rep.descriptor} vs {rep.experimental_quantity}"))
     if ordinal is not None:

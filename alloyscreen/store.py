@@ -8,16 +8,27 @@ provenance, parameters and error text.
 Typical use::
 
     store = ResultStore("results/alloyscreen.db")
-    row = store.get_or_compute(task)          # computes only if the key is not done yet
+    row = store.get(task.key)                 # None until a runner has stored it
+
+A store refuses what is not its own before anything is computed: an SQLite file of another
+program (tables, but not ASE's), a file or folder it cannot write (``write=True``), and, with
+``create=False``, a path where no store exists yet. Processes that compute into the same store
+take turns through :meth:`ResultStore.exclusive` (a lock file next to an SQLite store, an advisory
+lock on a PostgreSQL server), so two campaigns on one store never compute a key twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
+import sqlite3
+import time
 import warnings
+import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +40,7 @@ from ase.db.core import reserved_keys
 
 from alloyscreen.errors import InputError
 from alloyscreen.serialization import atoms_to_dict, from_jsonable, to_jsonable
-from alloyscreen.tasks import Task, TaskOutcome
+from alloyscreen.tasks import TaskOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -109,10 +120,23 @@ class ResultStore:
     ----------
     url : str or Path
         SQLite file path (created with its folder) or any ASE db URL (``postgresql://...``).
+    create : bool
+        Create the store when it does not exist (default). With False a missing SQLite file is an
+        :class:`~alloyscreen.errors.InputError` (commands that only read: ``db summary``).
+    write : bool
+        Check now that the store can be written (default), so that a read-only file fails
+        before any compute rather than after it.
+
+    Raises
+    ------
+    InputError
+        The path is a folder, has the wrong suffix, is another program's SQLite file, cannot be
+        written (``write=True``), does not exist (``create=False``), or the server refuses.
     """
 
-    def __init__(self, url: str | Path = DEFAULT_DB) -> None:
+    def __init__(self, url: str | Path = DEFAULT_DB, *, create: bool = True, write: bool = True):
         text = str(url)
+        self._path: Path | None = None
         if "://" not in text:
             path = Path(text)
             if path.suffix not in (".db", ".sqlite", ".sqlite3"):
@@ -121,14 +145,109 @@ class ResultStore:
                 raise InputError(
                     f"store path '{path}' is a directory; give a file such as results/alloyscreen.db"
                 )
+            if not path.exists() and not create:
+                raise InputError(
+                    f"no results store at '{path}' (check the path; stores are created by "
+                    "`alloyscreen run` or `alloyscreen relax`)"
+                )
+            if path.exists():
+                _check_sqlite_is_ase(path)
+            if write:
+                _check_writable(path)
             path.parent.mkdir(parents=True, exist_ok=True)
             text = str(path)
+            self._path = path
         self.url = text
         try:
             self._db = connect(text, type="db" if "://" not in text else "extract_from_name")
             self._db.count()  # opens/creates the schema now, so a bad file fails here
         except Exception as exc:  # sqlite3/psycopg raise various types for unusable stores
-            raise InputError(f"cannot open results store '{text}': {exc}") from exc
+            raise InputError(f"cannot open results store '{_redact(text)}': {exc}") from exc
+
+    @property
+    def is_server(self) -> bool:
+        """True for a database server URL (PostgreSQL...), False for an SQLite file."""
+        return self._path is None
+
+    # ----- taking turns between processes ----------------------------------------------------
+    @contextlib.contextmanager
+    def exclusive(self, poll_s: float = 0.5) -> Iterator[None]:
+        """Hold the store's writer lock: one computing process per store at a time.
+
+        Waits (logging once who holds it) while another process holds it; Ctrl-C interrupts the
+        wait. SQLite: ``fcntl`` lock on ``<store>.writer.lock`` (processes on machines sharing
+        the file system through NFS may not see each other's locks); PostgreSQL: a session
+        advisory lock on the server, seen by every client.
+        """
+        if self._path is None:
+            with self._server_lock(poll_s):
+                yield
+            return
+        import fcntl
+
+        lock_path = self._path.with_name(self._path.name + ".writer.lock")  # ASE uses .lock
+        with open(lock_path, "a+") as fh:
+            announced = False
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not announced:
+                        fh.seek(0)
+                        holder = fh.read().strip() or "another process"
+                        logger.warning(
+                            "store %s is in use by %s; waiting for it to finish its tasks "
+                            "(what it computes is then reused, not repeated)",
+                            self.url,
+                            holder,
+                        )
+                        announced = True
+                    time.sleep(poll_s)
+            try:
+                fh.seek(0)
+                fh.truncate()
+                fh.write(f"pid {os.getpid()}\n")
+                fh.flush()
+                yield
+            finally:
+                with contextlib.suppress(OSError):
+                    fh.seek(0)
+                    fh.truncate()
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def _server_lock(self, poll_s: float) -> Iterator[None]:
+        if not self.url.startswith(("postgresql://", "postgres://")):
+            yield  # other servers: no lock (documented)
+            return
+        import psycopg2
+
+        key = zlib.crc32(b"alloyscreen-results-store")
+        con = psycopg2.connect(self.url)
+        con.autocommit = True
+        try:
+            announced = False
+            with con.cursor() as cur:
+                while True:
+                    cur.execute("SELECT pg_try_advisory_lock(%s)", (key,))
+                    if cur.fetchone()[0]:
+                        break
+                    if not announced:
+                        logger.warning(
+                            "store %s is in use by another process; waiting for it to finish "
+                            "its tasks",
+                            _redact(self.url),
+                        )
+                        announced = True
+                    time.sleep(poll_s)
+            try:
+                yield
+            finally:
+                with con.cursor() as cur:
+                    cur.execute("SELECT pg_advisory_unlock(%s)", (key,))
+        finally:
+            con.close()
 
     # ----- reading -------------------------------------------------------------------------
     def _decode(self, row: Any, cached: bool = True) -> StoredResult:
@@ -259,17 +378,6 @@ class ResultStore:
                 db.delete(old)
             return db.write(atoms, key_value_pairs=kvp, data=data)
 
-    def get_or_compute(
-        self, task: Task, compute: Callable[[Task], TaskOutcome] | None = None
-    ) -> StoredResult:
-        """Stored done result for ``task.key`` or compute it now (in this process) and store it."""
-        found = self.get(task.key)
-        if found is not None and found.done:
-            return found
-        if compute is None:
-            from alloyscreen.engines.worker import execute_task as compute
-        return self.put(compute(task), input_atoms=task.atoms, meta=dict(task.meta))
-
     # ----- campaign documents (derived, non-atomistic results such as an interphase design) ----
     def put_document(self, name: str, data: Any) -> None:
         """Store a JSON-able document under ``name`` (replacing an earlier one)."""
@@ -293,3 +401,81 @@ class ResultStore:
         if ids:
             self._db.delete(ids)
         return len(ids)
+
+
+def store_exists(url: str | Path) -> bool:
+    """True for a server URL or an existing SQLite file (nothing is opened or created)."""
+    text = str(url)
+    return "://" in text or Path(text).is_file()
+
+
+def check_new_store(url: str | Path) -> None:
+    """The checks :class:`ResultStore` makes before creating a new SQLite store, creating nothing.
+
+    Raises
+    ------
+    InputError
+        Wrong suffix, a folder, or a location that cannot be written.
+    """
+    text = str(url)
+    if "://" in text:
+        return
+    path = Path(text)
+    if path.suffix not in (".db", ".sqlite", ".sqlite3"):
+        raise InputError(f"store path '{path}' should end in .db (an ASE SQLite database)")
+    if path.is_dir():
+        raise InputError(
+            f"store path '{path}' is a directory; give a file such as results/alloyscreen.db"
+        )
+    _check_writable(path)
+
+
+def _redact(url: str) -> str:
+    """``url`` without its password (for messages)."""
+    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
+
+
+def _check_sqlite_is_ase(path: Path) -> None:
+    """Refuse a file that is not SQLite, or an SQLite database of another program."""
+    if path.stat().st_size == 0:
+        return
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {
+                r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise InputError(
+            f"cannot open results store '{path}': not an SQLite database ({exc}); give a new "
+            "file name or an existing alloyscreen store"
+        ) from None
+    if tables and "systems" not in tables:
+        listed = ", ".join(sorted(tables)[:5])
+        raise InputError(
+            f"store '{path}' is an SQLite database of another program (tables: {listed}), not an "
+            "alloyscreen/ASE results store; it was left untouched. Give another --db path"
+        )
+
+
+def _check_writable(path: Path) -> None:
+    """Fail now (not after hours of compute) when results could not be written to ``path``."""
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise InputError(
+                f"store '{path}' is read-only; nothing was computed. Make it writable "
+                "(chmod u+w) or give another --db path"
+            )
+        folder = path.parent
+    else:
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+    # SQLite writes a journal next to the database: the folder must be writable too.
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(
+            f"store '{path}': folder '{folder}' is not writable; nothing was computed. Give "
+            "another --db path"
+        )

@@ -42,7 +42,7 @@ LAYERS: dict[str, tuple[int, str]] = {
     "alloyscreen.engines": (23, "machinery"),
     "alloyscreen.runner": (24, "machinery"),
     "alloyscreen.workflow": (24, "machinery"),
-    "alloyscreen.ranking": (25, "machinery"),
+    "alloyscreen.ranking": (24, "machinery"),
     "alloyscreen.shortlist_validation": (25, "machinery"),
     "alloyscreen.campaign": (26, "machinery"),
     "alloyscreen.recipes": (27, "machinery"),
@@ -59,8 +59,6 @@ ALLOWLIST_UPWARD: dict[tuple[str, str], str] = {
     # issue 17 (interphase/thermo.py): science builds tasks; the thermo relaxations should move
     # to a machinery module (e.g. campaign or recipes), thermo keeping the pure phase maths.
     ("alloyscreen.interphase.thermo", "alloyscreen.tasks"): "thermo route builds relax tasks",
-    # issue 19 (store.py): get_or_compute, used only by tests, should move to runner/tests.
-    ("alloyscreen.store", "alloyscreen.engines.worker"): "store.get_or_compute runs a task",
 }
 
 #: Import cycles still present (the modules of each strongly connected component) -> reason.

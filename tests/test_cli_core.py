@@ -98,7 +98,7 @@ def test_db_summary_json(tmp_path):
     invoke("relax", str(path), "--calculator", "emt", "--db", db)
     res = invoke("db", "summary", "--db", db, "--json")
     doc = json.loads(res.stdout)
-    assert doc["tasks"] == {"relax": {"done": 1}}
+    assert doc["tasks"] == {"relax": {"done": 2}}  # Cu and its elemental reference
 
 
 def _write_campaign(tmp_path: Path, n: int) -> Path:

@@ -160,7 +160,9 @@ def test_cli_relax_then_adhesion_keys(pinned, candidates, tmp_path):
 
 def test_cli_relax_keys(pinned, candidates, tmp_path):
     db = str(tmp_path / "r.db")
-    _invoke(["relax", str(candidates), "--db", db, "--json"])
+    # --no-formation-energy: the candidates' own relaxations, keyed as before the redesign
+    # (formation energies, on by default since issue 19, add the elemental references)
+    _invoke(["relax", str(candidates), "--no-formation-energy", "--db", db, "--json"])
     assert _keys(db) == EXPECTED_RELAX
 
 

@@ -19,6 +19,7 @@ from alloyscreen.ranking import (
     rank_candidates,
 )
 from alloyscreen.report import EXPORT_FORMATS, export_shortlist, write_report
+from alloyscreen.runner import get_or_compute
 from alloyscreen.shortlist_validation import experimental_validation
 from alloyscreen.store import ResultStore
 from alloyscreen.tasks import CalculatorSpec, TaskOutcome, make_task
@@ -126,11 +127,13 @@ def filled_store(tmp_path):
     structures["CuAu"].symbols[[1, 2]] = "Au"
     meta = {"Cu": "metal", "Ag": "alloy", "Al": "alloy", "CuAu": "alloy"}
     for cid, atoms in structures.items():
-        store.get_or_compute(
-            make_task("relax", cid, atoms, spec, {"keep_symmetry": False}, {"category": meta[cid]})
+        get_or_compute(
+            store,
+            make_task("relax", cid, atoms, spec, {"keep_symmetry": False}, {"category": meta[cid]}),
         )
     for el, atoms in {"Cu": bulk("Cu"), "Au": bulk("Au")}.items():
-        store.get_or_compute(
+        get_or_compute(
+            store,
             make_task(
                 "relax",
                 f"element:{el}",
@@ -138,7 +141,7 @@ def filled_store(tmp_path):
                 spec,
                 {"keep_symmetry": False},
                 {"category": "element"},
-            )
+            ),
         )
     w = {"Cu": 0.9, "Ag": 0.7, "Al": 0.5}
     for cid, value in w.items():

@@ -10,7 +10,7 @@ from ase.db import connect
 from alloyscreen.engines import LocalEngine
 from alloyscreen.engines.worker import execute_task
 from alloyscreen.errors import InputError
-from alloyscreen.runner import run_tasks
+from alloyscreen.runner import get_or_compute, run_tasks
 from alloyscreen.store import ResultStore
 from alloyscreen.tasks import CalculatorSpec, canonical_structure, make_task
 
@@ -48,12 +48,12 @@ def test_unknown_task_kind_is_input_error():
 def test_store_round_trip_and_plain_ase_db(tmp_path):
     store = ResultStore(tmp_path / "r.db")
     task = make_task("relax", "Cu-fcc", bulk("Cu", "fcc", a=3.7), EMT)
-    row = store.get_or_compute(task)
+    row = get_or_compute(store, task)
     assert row.done
     assert not row.cached
     assert row.result["converged"] is True
     assert row.atoms.get_volume() == pytest.approx(row.result["volume_A3"])
-    again = store.get_or_compute(task, compute=lambda t: pytest.fail("recomputed a done key"))
+    again = get_or_compute(store, task, compute=lambda t: pytest.fail("recomputed a done key"))
     assert again.cached
     assert again.result == row.result
     # A normal ASE database: the standard tools can read it.
@@ -69,7 +69,7 @@ def test_failed_then_done_replaces_row_without_duplicate(tmp_path):
     store = ResultStore(tmp_path / "r.db")
     li = bulk("Li", "bcc", a=3.5)
     failing = make_task("relax", "Li", li, EMT)  # EMT has no Li: fails
-    row = store.get_or_compute(failing)
+    row = get_or_compute(store, failing)
     assert row.status == "failed"
     assert "Li" in row.error
     outcome = execute_task(make_task("relax", "Cu", bulk("Cu"), EMT))

@@ -55,6 +55,9 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        # Help texts print literally: "[default: ...]", "[engine]" and "[steps.relax]" in them
+        # are text, not Rich markup (which would silently drop them).
+        rich_markup_mode=None,
     )
 
     @app.callback()
@@ -62,7 +65,15 @@ def build_app() -> typer.Typer:
         version: bool = typer.Option(
             False, "--version", callback=_version_callback, is_eager=True, help="Print the version."
         ),
-        verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output."),
+        verbose: int = typer.Option(
+            0,
+            "--verbose",
+            "-v",
+            count=True,
+            metavar="",
+            show_default=False,
+            help="More log output: -v for progress messages (INFO), -vv for debugging (DEBUG).",
+        ),
     ) -> None:
         # Logging is configured here, in the application, never in library modules.
         level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG

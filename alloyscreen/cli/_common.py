@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_TASKS_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 #: Relaxation options identical to ``alloyscreen relax``'s defaults, so that the commands which
 #: relax their candidates first (``adhesion``, ``migration``) share stored results with it.
@@ -43,9 +44,19 @@ err_console = Console(stderr=True)
 out_console = Console()
 
 
+def print_literal(label: str, message: str, style: str = "bold red") -> None:
+    """Print ``label`` (styled) and ``message`` on stderr; ``message`` is never read as markup.
+
+    File names, section names (``[steps.relax]``) and values in messages print as they are.
+    """
+    from rich.text import Text
+
+    err_console.print(Text.assemble((label, style), " ", message), highlight=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    """Print ``message`` on stderr and exit with ``code`` (2 = bad input by default)."""
-    err_console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+    """Print ``message`` literally on stderr and exit with ``code`` (2 = bad input by default)."""
+    print_literal("error:", message)
     raise typer.Exit(code)
 
 
@@ -89,7 +100,9 @@ def progress_bar(description: str, total: int | None, *, disable: bool = False) 
 
 
 def handle_errors(function: Any) -> Any:
-    """Turn user errors (bad input, missing extras) into a message on stderr and exit code 2."""
+    """Turn user errors (bad input, missing extras) into a message on stderr and exit code 2,
+    and Ctrl-C into "interrupted, rerun to resume" with exit code 130 (results computed so far
+    are already in the store: the runner commits each one as it arrives)."""
     import functools
 
     from alloyscreen.errors import InputError, MissingExtraError
@@ -100,6 +113,13 @@ def handle_errors(function: Any) -> Any:
             return function(*args, **kwargs)
         except (InputError, MissingExtraError) as exc:
             fail(str(exc), EXIT_BAD_INPUT)
+        except KeyboardInterrupt:
+            print_literal(
+                "interrupted,",
+                "rerun to resume (finished results are in the store; running tasks were stopped)",
+                style="bold yellow",
+            )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper
 
@@ -121,11 +141,15 @@ def split_ids(ids: list[str] | None) -> list[str] | None:
     return out or None
 
 
-def open_store(db: str | None) -> ResultStore:
-    """The results store at ``db`` (SQLite file or ASE db URL; default results/alloyscreen.db)."""
+def open_store(db: str | None, *, read_only: bool = False) -> ResultStore:
+    """The results store at ``db`` (SQLite file or ASE db URL; default results/alloyscreen.db).
+
+    ``read_only``: for commands that only read (``db summary``): the store must exist already
+    and need not be writable.
+    """
     from alloyscreen.store import DEFAULT_DB, ResultStore
 
-    return ResultStore(db or DEFAULT_DB)
+    return ResultStore(db or DEFAULT_DB, create=not read_only, write=not read_only)
 
 
 def non_default_options(function: Callable[..., Any], options: dict[str, Any]) -> dict[str, Any]:

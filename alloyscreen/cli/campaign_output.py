@@ -15,9 +15,15 @@ from alloyscreen.cli._common import (
 )
 
 
-def dry_run_plan(workflow: Any, engine_section: Any, *, json_out: bool = False) -> dict[str, Any]:
-    """Describe what ``run`` would do (steps, task counts, engine, batch script) and print it."""
-    from alloyscreen.campaign import DEFAULT_CATEGORIES, load_campaign_candidates
+def dry_run_plan(
+    workflow: Any, engine_section: Any, *, json_out: bool = False, db: str | None = None
+) -> dict[str, Any]:
+    """Describe what ``run`` would do (steps, task counts, engine, store, output folder, cached
+    tasks, batch script) and print it. Creates nothing; an unusable store (read-only, another
+    program's file) is an :class:`~alloyscreen.errors.InputError` here, as it would be in ``run``.
+    """
+    from alloyscreen.campaign import DEFAULT_CATEGORIES, load_campaign_candidates, task_counts
+    from alloyscreen.store import ResultStore, check_new_store, store_exists
     from alloyscreen.workflow import STEP_ORDER
 
     candidates = load_campaign_candidates(workflow.campaign.candidates, workflow.campaign.ids)
@@ -29,25 +35,47 @@ def dry_run_plan(workflow: Any, engine_section: Any, *, json_out: bool = False) 
         cats = section.options.get("categories", DEFAULT_CATEGORIES.get(name))
         n = sum(c.category in cats for c in candidates) if cats else None
         steps.append({"step": name, "candidates": n, "options": section.options})
+    url = db or workflow.campaign.db
+    if store_exists(url):
+        store = ResultStore(url, create=False)
+    else:
+        check_new_store(url)
+        store = None
+    counts = task_counts(workflow, store)
     plan: dict[str, Any] = {
         "workflow": workflow.source,
         "campaign": workflow.campaign.name,
         "n_candidates": len(candidates),
         "calculator": workflow.calculator.name,
         "engine": engine_section.kind,
+        "db": store.url if store is not None else url,
+        "db_exists": store is not None,
+        "output": workflow.campaign.output,
+        "tasks": counts,
         "steps": steps,
     }
     if engine_section.kind == "slurm":
         from alloyscreen.engines.slurm import SlurmEngine
 
         plan["job_script"] = SlurmEngine.from_section(engine_section).job_script()
-    err_console.print(
-        f"[bold]plan[/bold] for {workflow.source}: {len(candidates)} candidates, "
-        f"calculator {workflow.calculator.name}, engine {engine_section.kind}"
+    print_ = err_console.print
+    print_(
+        f"plan for {workflow.source}: {len(candidates)} candidates, "
+        f"calculator {workflow.calculator.name}, engine {engine_section.kind}",
+        markup=False,
+        highlight=False,
     )
+    state = "existing" if store is not None else "new, created by run"
+    print_(f"  store:   {plan['db']} ({state})", markup=False, highlight=False)
+    print_(f"  output:  {workflow.campaign.output}", markup=False, highlight=False)
     for s in steps:
-        err_console.print(
-            f"  {s['step']:<11} {s['candidates'] if s['candidates'] is not None else '-':>5} candidates  {s['options']}"
+        c = counts.get(s["step"])
+        cached = f"  tasks: {c['done']} done (cached), {c['pending']} to compute" if c else ""
+        n = s["candidates"] if s["candidates"] is not None else "-"
+        print_(
+            f"  {s['step']:<11} {n:>5} candidates{cached}  {s['options']}",
+            markup=False,
+            highlight=False,
         )
     if "job_script" in plan and not json_out:
         err_console.print("[bold]batch script (one per SLURM job):[/bold]")
@@ -94,10 +122,27 @@ def print_campaign_summary(
         out_console.print(table)
         if result.ranking:
             _print_shortlist(result.ranking)
-        err_console.print(f"results store: {store.url}")
+        _print_failures(result)
+        err_console.print(f"results store: {store.url}", markup=False, highlight=False)
         for label, path in result.outputs.items():
             err_console.print(f"{label}: {path}")
     return summary
+
+
+def _print_failures(result: Any, limit: int = 10) -> None:
+    """Name each failed task and the first line of its error (the store holds the rest)."""
+    failed: dict[str, tuple[str, Any]] = {}
+    for step, summary in result.steps.items():
+        for r in summary.results:
+            if not r.done:
+                failed.setdefault(r.key, (step, r))
+    for step, r in list(failed.values())[:limit]:
+        reason = (r.error or "no error recorded").strip().splitlines()[0][:160]
+        err_console.print(
+            f"failed: {step} {r.candidate_id}: {reason}", markup=False, highlight=False
+        )
+    if len(failed) > limit:
+        err_console.print(f"... and {len(failed) - limit} more failed task(s)")
 
 
 def run_and_report(

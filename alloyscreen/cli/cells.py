@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from alloyscreen.cli._common import emit_json, err_console, fail, progress_bar
+from alloyscreen.cli._common import emit_json, err_console, fail, out_console, progress_bar
 
 
 def _parse_columns(text: str | None) -> dict[str, str] | None:
@@ -97,30 +97,33 @@ def register(app: typer.Typer) -> None:
         if json_out:
             emit_json(summary)
             return
-        err_console.print(f"[bold]{file}[/bold] ({summary['format']}, {len(table)} records)")
-        err_console.print(f"  cycles: {result.n_cycles}, duration {result.duration_h:.1f} h")
+        out_console.print(f"{file} ({summary['format']}, {len(table)} records)", markup=False)
+        out_console.print(f"  cycles: {result.n_cycles}, duration {result.duration_h:.1f} h")
         if result.depleted:
-            err_console.print(
+            out_console.print(
                 f"  depleted at {result.depletion_time_h:.2f} h, cycle {result.depletion_cycle} "
                 f"({result.depletion_reason})"
             )
         else:
-            err_console.print("  no depletion")
+            out_console.print("  no depletion")
         trend = result.polarization_trend
-        err_console.print(f"  polarization trend: {trend.label}")
+        out_console.print(f"  polarization trend: {trend.label}")
         if result.soft_short:
-            err_console.print(f"  soft short at {result.soft_short_time_h:.2f} h")
+            out_console.print(f"  soft short at {result.soft_short_time_h:.2f} h")
         if result.average_ce is not None:
-            err_console.print(
+            out_console.print(
                 f"  average CE (Adams): {result.average_ce:.4f}; Li loss "
                 f"{result.li_loss_mAh_cm2_per_cycle:.4g} mAh/cm2 per cycle"
                 if result.li_loss_mAh_cm2_per_cycle is not None
                 else f"  average CE (Adams): {result.average_ce:.4f}"
             )
         elif result.average_ce_lower_bound is not None:
-            err_console.print(f"  average CE >= {result.average_ce_lower_bound:.4f}")
+            out_console.print(f"  average CE >= {result.average_ce_lower_bound:.4f}")
         if output is not None:
-            err_console.print(f"  plot: {output}")
+            out_console.print(f"  plot: {output}")
+
+    # British spelling accepted, not listed in --help.
+    cells_app.command("analyse", hidden=True)(analyze)
 
     @cells_app.command("simulate")
     def simulate(

@@ -114,9 +114,10 @@ def relax(
     max_steps: int = typer.Option(RELAX_OPTIONS["max_steps"], help="Optimizer step limit."),
     optimizer: str = typer.Option(RELAX_OPTIONS["optimizer"], help="FIRE, BFGS or LBFGS."),
     formation_energy: bool = typer.Option(
-        RELAX_OPTIONS["formation_energy"],
+        True,
         "--formation-energy/--no-formation-energy",
-        help="Also relax elemental references.",
+        help="Also relax the elemental references and report formation energies (as workflows "
+        "do by default).",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
@@ -186,7 +187,7 @@ def run(
             update={k: v for k, v in {"kind": engine, "workers": workers}.items() if v is not None}
         )
     if dry_run:
-        plan = dry_run_plan(wf, section, json_out=json_out)
+        plan = dry_run_plan(wf, section, json_out=json_out, db=db)
         if json_out:
             emit_json(plan)
         raise typer.Exit(EXIT_OK)
@@ -210,8 +211,8 @@ def db_summary(
     db: str | None = DB_OPTION,
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
-    """Counts of stored results by task kind and status."""
-    store = open_store(db)
+    """Counts of stored results by task kind and status (the store must exist)."""
+    store = open_store(db, read_only=True)
     counts = store.summary()
     if json_out:
         emit_json({"db": store.url, "total": len(store), "tasks": counts})

@@ -38,69 +38,6 @@ DB_OPTION = typer.Option(
 # ----- status --------------------------------------------------------------------------------
 
 
-def _count(keys: list[str], statuses: dict[str, str]) -> dict[str, int]:
-    unique = set(keys)
-    done = sum(statuses.get(k) == "done" for k in unique)
-    failed = sum(statuses.get(k) == "failed" for k in unique)
-    return {"done": done, "failed": failed, "pending": len(unique) - done - failed}
-
-
-def workflow_task_counts(workflow: Any, store: Any | None) -> dict[str, dict[str, int]]:
-    """Done / failed / pending tasks of each step of ``workflow`` in ``store``.
-
-    Relax tasks are known upfront (content keys). Adhesion and migration tasks start from the
-    relaxed structures: those whose relaxation is done are counted by key; the others are
-    ``pending`` and also counted as ``waiting`` (for their relaxation).
-
-    Parameters
-    ----------
-    workflow : alloyscreen.workflow.Workflow
-    store : ResultStore or None
-        ``None`` for a store that does not exist yet (everything pending).
-    """
-    from alloyscreen.campaign import (
-        load_campaign_candidates,
-        relax_tasks,
-        step_candidates,
-        structure_step_tasks,
-    )
-    from alloyscreen.tasks import CalculatorSpec
-
-    spec = CalculatorSpec.make(workflow.calculator.name, **workflow.calculator.options)
-    candidates = load_campaign_candidates(workflow.campaign.candidates, workflow.campaign.ids)
-
-    def statuses_of(keys: list[str]) -> dict[str, str]:
-        return store.status_of(keys) if store is not None else {}
-
-    counts: dict[str, dict[str, int]] = {}
-    relaxed = {c.id: c.to_atoms() for c in candidates}
-    relax = workflow.step("relax")
-    if relax is not None:
-        tasks, _ = relax_tasks(candidates, spec, relax.options)
-        statuses = statuses_of([t.key for t in tasks])
-        counts["relax"] = _count([t.key for t in tasks], statuses)
-        relaxed = {}
-        for task in tasks:
-            if statuses.get(task.key) == "done" and store is not None:
-                row = store.get(task.key)
-                if row is not None:
-                    relaxed[task.candidate_id] = row.atoms
-    for step in ("adhesion", "migration"):
-        section = workflow.step(step)
-        if section is None:
-            continue
-        chosen = step_candidates(step, candidates, section.options)
-        ready = [c for c in chosen if c.id in relaxed]
-        tasks = structure_step_tasks(step, ready, relaxed, spec, section.options)
-        keys = [t.key for t in tasks]
-        entry = _count(keys, statuses_of(keys))
-        waiting = len(chosen) - len(ready)
-        entry["pending"] += waiting
-        entry["waiting"] = waiting
-        counts[step] = entry
-    return counts
-
-
 def _command_text(argv: list[str]) -> str:
     import shlex
 
@@ -193,6 +130,7 @@ def status(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Done / failed / pending tasks per kind, and the SLURM jobs of a running campaign."""
+    from alloyscreen.campaign import task_counts
     from alloyscreen.store import DEFAULT_DB, ResultStore
     from alloyscreen.workflow import load_workflow
 
@@ -201,9 +139,9 @@ def status(
     exists = "://" in url or Path(url).is_file()
     if not exists and wf is None:
         fail(f"no results store at '{url}' (give --db, or --workflow for pending counts)")
-    store = ResultStore(url) if exists else None
+    store = ResultStore(url, create=False, write=False) if exists else None
     if wf is not None:
-        counts: dict[str, dict[str, Any]] = workflow_task_counts(wf, store)
+        counts: dict[str, dict[str, Any]] = task_counts(wf, store)
     else:
         counts = {
             kind: {"done": c.get("done", 0), "failed": c.get("failed", 0), "pending": None}
@@ -362,6 +300,7 @@ def submit(
     )
 
     if dry_run:
+        from alloyscreen.campaign import task_counts
         from alloyscreen.errors import InputError
 
         worker_script = eng.job_script()
@@ -369,7 +308,9 @@ def submit(
         counts: dict[str, Any] | None = None
         problem = None
         try:
-            counts = workflow_task_counts(wf, ResultStore(url) if exists else None)
+            counts = task_counts(
+                wf, ResultStore(url, create=False, write=False) if exists else None
+            )
         except InputError as exc:  # the scripts are still worth reviewing
             problem = str(exc)
         if not json_out:  # scripts verbatim (no console wrapping): they must stay runnable

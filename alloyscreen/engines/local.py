@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import signal
+import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -17,10 +21,32 @@ from alloyscreen.tasks import Task, TaskOutcome
 logger = logging.getLogger(__name__)
 
 
-def _init_worker(threads: int, warning_filters: list) -> None:
+#: How often a worker checks that its driver still lives (seconds).
+ORPHAN_CHECK_S = 0.5
+
+
+def _exit_when_orphaned(driver_pid: int) -> None:
+    """Worker thread: end this process as soon as the driver is gone (killed with -9...).
+
+    A worker whose driver died would otherwise finish its task for nobody and then wait forever
+    for the next one, holding its memory.
+    """
+    while True:
+        time.sleep(ORPHAN_CHECK_S)
+        if os.getppid() != driver_pid:
+            os._exit(70)
+
+
+def _init_worker(threads: int, warning_filters: list, driver_pid: int) -> None:
     # Runs in the fresh worker process before torch is imported there: N workers x T threads
     # should not oversubscribe the cores. The driver's own environment is untouched.
     # Workers see the driver's warning filters (spawned processes start with Python's defaults).
+    # Ctrl-C reaches the whole process group: the driver alone decides (it ends the workers),
+    # so a worker never turns the signal into a half-reported task.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(
+        target=_exit_when_orphaned, args=(driver_pid,), name="orphan-check", daemon=True
+    ).start()
     warnings.filters[:] = warning_filters
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
@@ -67,7 +93,7 @@ class LocalEngine:
                 max_workers=min(self.workers, len(pending)),
                 mp_context=ctx,
                 initializer=_init_worker,
-                initargs=(self.threads, list(warnings.filters)),
+                initargs=(self.threads, list(warnings.filters), os.getpid()),
             )
             futures: dict[Future, Task] = {pool.submit(execute_task, t): t for t in pending}
             pending = []
@@ -90,11 +116,39 @@ class LocalEngine:
                             continue
                         yield outcome
             finally:
-                # On Ctrl-C or a closed generator: do not wait for running tasks.
-                pool.shutdown(wait=not futures, cancel_futures=True)
+                if futures:
+                    # Ctrl-C or a closed generator: end the workers now instead of letting them
+                    # finish (and start) tasks nobody will store.
+                    _terminate(pool)
+                else:
+                    pool.shutdown(wait=True)
 
     def close(self) -> None:
         """Nothing persistent to release."""
+
+
+def _terminate(pool: ProcessPoolExecutor, grace_s: float = 2.0) -> None:
+    """Kill the pool's worker processes and return within about ``grace_s`` seconds."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    deadline = time.monotonic() + grace_s
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.is_alive():
+                proc.kill()
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    if manager is not None:
+        manager.join(max(0.5, deadline - time.monotonic()))
+        if not manager.is_alive():
+            # CPython 3.11 race: its exit hook would wake this finished pool through a closed
+            # pipe ("Exception ignored ... Bad file descriptor"). The pool is gone: forget it.
+            import concurrent.futures.process as cf_process
+
+            cf_process._threads_wakeups.pop(manager, None)
 
 
 def _died(task: Task, attempts: int) -> TaskOutcome:

@@ -48,7 +48,8 @@ def make_client(api_key: str | None = None) -> Any:
     MissingExtraError
         ``mp-api`` is not installed.
     InputError
-        No API key is available.
+        No API key is available, or the client cannot reach the server (``MPRester`` contacts
+        it when it is created).
     """
     try:
         from mp_api.client import MPRester
@@ -60,7 +61,13 @@ def make_client(api_key: str | None = None) -> Any:
             "the Materials Project source needs an API key: set the environment variable "
             "MP_API_KEY (get a key at https://next-gen.materialsproject.org/api) and rerun"
         )
-    return MPRester(api_key=key, mute_progress_bars=True)
+    try:
+        return MPRester(api_key=key, mute_progress_bars=True)
+    except Exception as exc:  # requests/urllib3/MPRestError: no network, proxy, bad key...
+        raise InputError(
+            f"cannot reach the Materials Project ({type(exc).__name__}: {exc}); check network "
+            "access and MP_API_KEY, or import structures from files instead"
+        ) from exc
 
 
 def query_li_binaries(client: Any, elements: Sequence[str], max_e_above_hull: float) -> list[Any]:
@@ -151,9 +158,8 @@ def mp_candidates(
         return docs_to_candidates(
             query_li_binaries(client, els, max_e_above_hull), max_e_above_hull
         )
-    rester = make_client(api_key)
     try:
-        with rester as mpr:
+        with make_client(api_key) as mpr:
             docs = query_li_binaries(mpr, els, max_e_above_hull)
     except (InputError, MissingExtraError):
         raise

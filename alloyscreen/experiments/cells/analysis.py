@@ -256,6 +256,28 @@ def _trend(cycles: np.ndarray, pol: np.ndarray, threshold: float) -> Polarizatio
     return PolarizationTrend(slope, rel, label)
 
 
+#: Largest factor between the measured and the nominal current accepted as a real protocol
+#: (rate tests span ~10x); a wrong unit (A or uA read as mA) is a factor of 1000.
+CURRENT_UNIT_FACTOR = 100.0
+
+
+def _check_current_units(active_mA: np.ndarray, protocol: CellProtocol, source: str) -> None:
+    """Refuse a table whose current is ~1000x off the nominal one: a unit mistake, not a cell."""
+    if active_mA.size == 0:
+        return
+    nominal_mA = protocol.current_mA_cm2 * protocol.area_cm2
+    measured_mA = float(np.median(active_mA))
+    ratio = measured_mA / nominal_mA
+    if 1.0 / CURRENT_UNIT_FACTOR <= ratio <= CURRENT_UNIT_FACTOR:
+        return
+    raise InputError(
+        f"{source}: the median current {measured_mA:.4g} mA is {ratio:.3g} x the nominal "
+        f"{nominal_mA:.4g} mA (current_mA_cm2 {protocol.current_mA_cm2:g} x area "
+        f"{protocol.area_cm2:g} cm2); the current column is probably in another unit (give "
+        "--current-unit A, mA or uA) or the nominal current density or area is wrong"
+    )
+
+
 def analyze_cell(
     table: pd.DataFrame,
     protocol: CellProtocol | None = None,
@@ -303,6 +325,7 @@ def analyze_cell(
         raise InputError(f"{source}: no data records")
     i_abs = np.abs(table["current_mA"].to_numpy(dtype=float))
     thr = rest_threshold_mA if rest_threshold_mA is not None else 0.01 * float(i_abs.max())
+    _check_current_units(i_abs[i_abs > thr], protocol, source)
     notes: list[str] = []
     t = table["time_s"].to_numpy(dtype=float)
     v = table["voltage_V"].to_numpy(dtype=float)
