@@ -107,6 +107,11 @@ class StepRun:
         return {r.candidate_id: r.atoms for r in self.relax.results if r.done}
 
     @property
+    def formation_energies(self) -> dict[str, float]:
+        """Formation energies (eV/atom) of the candidates whose elemental references are done."""
+        return formation_energies(self.relax.results)
+
+    @property
     def relax_failed(self) -> dict[str, StoredResult]:
         """Failed relaxations by candidate id."""
         return {r.candidate_id: r for r in self.relax.results if not r.done}
@@ -225,9 +230,9 @@ def relax(
     workers: int = 1,
     engine: Engine | None = None,
     progress: ProgressFactory = _no_progress,
-) -> tuple[RunSummary, dict[str, float]]:
-    """``alloyscreen relax``: relax the structures of ``files``; returns the run and the
-    formation energies (eV/atom) of the candidates whose elemental references are done.
+) -> StepRun:
+    """``alloyscreen relax``: relax the structures of ``files`` (and, with ``formation_energy``,
+    their elemental references); :attr:`StepRun.formation_energies` gives eV/atom.
 
     ``fmax`` (eV/Å), ``max_steps`` and ``optimizer`` are the ``relax`` task's parameters, passed
     as they are to :func:`alloyscreen.properties.bulk.relax_bulk` by the worker.
@@ -252,7 +257,7 @@ def relax(
     finally:
         if own:
             eng.close()
-    return summary, formation_energies(summary.results)
+    return StepRun(candidates, summary, store_url=db.url)
 
 
 def adhesion(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -21,23 +21,13 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from alloyscreen.tasks import STANDARD_RELAX_OPTIONS
-
 if TYPE_CHECKING:
-    from alloyscreen.engines.base import Engine
-    from alloyscreen.runner import RunSummary
     from alloyscreen.store import ResultStore
-    from alloyscreen.structures.candidates import Candidate
-    from alloyscreen.tasks import CalculatorSpec
 
 EXIT_OK = 0
 EXIT_TASKS_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
-
-#: Relaxation options identical to ``alloyscreen relax``'s defaults, so that the commands which
-#: relax their candidates first (``adhesion``, ``migration``) share stored results with it.
-RELAX_OPTIONS: dict[str, Any] = {**STANDARD_RELAX_OPTIONS, "formation_energy": False}
 
 #: Human output goes to stderr so that ``--json`` leaves stdout holding one JSON document only.
 err_console = Console(stderr=True)
@@ -150,42 +140,3 @@ def open_store(db: str | None, *, read_only: bool = False) -> ResultStore:
     from alloyscreen.store import DEFAULT_DB, ResultStore
 
     return ResultStore(db or DEFAULT_DB, create=not read_only, write=not read_only)
-
-
-def non_default_options(function: Callable[..., Any], options: dict[str, Any]) -> dict[str, Any]:
-    """The entries of ``options`` that differ from the defaults of ``function``'s keywords.
-
-    Only these enter a task's parameters, so that a command run with default values shares its
-    content keys (cached results) with a workflow step that sets no options. Tuple defaults are
-    compared as the lists a JSON/TOML round trip makes of them.
-    """
-    import inspect
-
-    params = inspect.signature(function).parameters
-    out = {}
-    for key, value in options.items():
-        default = params[key].default
-        if isinstance(default, tuple):
-            default = [list(x) if isinstance(x, tuple) else x for x in default]
-        if value != default:
-            out[key] = value
-    return out
-
-
-def relax_candidates(
-    candidates: Sequence[Candidate],
-    spec: CalculatorSpec,
-    store: ResultStore,
-    engine: Engine,
-    progress: Callable[[str, int], Any],
-) -> RunSummary:
-    """Relax every candidate, whatever its category, with :data:`RELAX_OPTIONS` via the store.
-
-    The tasks are the campaign runner's ``relax`` tasks (same content keys); ``progress`` is a
-    :func:`progress_factory`.
-    """
-    from alloyscreen.campaign import relax_tasks, run_step
-    from alloyscreen.structures.candidates import CATEGORIES
-
-    tasks, _ = relax_tasks(candidates, spec, {**RELAX_OPTIONS, "categories": list(CATEGORIES)})
-    return run_step("relax", tasks, store, engine, progress)

@@ -11,15 +11,14 @@ from alloyscreen.calculators import DEFAULT_CALCULATOR
 from alloyscreen.cli._common import (
     EXIT_OK,
     EXIT_TASKS_FAILED,
-    RELAX_OPTIONS,
     emit_json,
     err_console,
-    fail,
     handle_errors,
     open_store,
     out_console,
     progress_factory,
 )
+from alloyscreen.tasks import STANDARD_RELAX_OPTIONS
 
 DB_OPTION = typer.Option(
     None, "--db", help="Results store: SQLite file or ASE db URL [default: results/alloyscreen.db]."
@@ -110,9 +109,13 @@ def relax(
     ),
     db: str | None = DB_OPTION,
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes."),
-    fmax: float = typer.Option(RELAX_OPTIONS["fmax"], help="Force convergence threshold (eV/Å)."),
-    max_steps: int = typer.Option(RELAX_OPTIONS["max_steps"], help="Optimizer step limit."),
-    optimizer: str = typer.Option(RELAX_OPTIONS["optimizer"], help="FIRE, BFGS or LBFGS."),
+    fmax: float = typer.Option(
+        STANDARD_RELAX_OPTIONS["fmax"], help="Force convergence threshold (eV/Å)."
+    ),
+    max_steps: int = typer.Option(
+        STANDARD_RELAX_OPTIONS["max_steps"], help="Optimizer step limit."
+    ),
+    optimizer: str = typer.Option(STANDARD_RELAX_OPTIONS["optimizer"], help="FIRE, BFGS or LBFGS."),
     formation_energy: bool = typer.Option(
         True,
         "--formation-energy/--no-formation-energy",
@@ -122,40 +125,27 @@ def relax(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Relax bulk structures (cell + positions) through the results store (cached, resumable)."""
-    from alloyscreen.calculators import check_elements
-    from alloyscreen.campaign import (
-        formation_energies,
-        load_campaign_candidates,
-        relax_tasks,
-        run_step,
-    )
-    from alloyscreen.engines import LocalEngine
-    from alloyscreen.tasks import CalculatorSpec
+    from alloyscreen.recipes import relax as relax_recipe
 
-    candidates = load_campaign_candidates([str(f) for f in files])
-    for cand in candidates:
-        try:
-            check_elements(cand.structure.composition.chemical_system.split("-"), calculator)
-        except ValueError as exc:
-            fail(f"{cand.provenance.get('file', cand.id)}: {exc}")
-    spec = CalculatorSpec.make(calculator)
-    options = {
-        "fmax": fmax,
-        "max_steps": max_steps,
-        "optimizer": optimizer,
-        "formation_energy": formation_energy,
-    }
-    tasks, _ = relax_tasks(candidates, spec, options)
-    store = open_store(db)
-    progress = progress_factory(disable=len(tasks) < 2)
-    summary = run_step("relax", tasks, store, LocalEngine(workers), progress)
-    records = relax_records(summary, formation_energies(summary.results))
+    run = relax_recipe(
+        files,
+        db,
+        calculator=calculator,
+        fmax=fmax,
+        max_steps=max_steps,
+        optimizer=optimizer,
+        formation_energy=formation_energy,
+        workers=workers,
+        progress=progress_factory(disable=json_out or len(files) < 2),
+    )
+    summary = run.relax
+    records = relax_records(summary, run.formation_energies)
     if json_out:
         emit_json(records)
     else:
         _print_relax_table(records)
         err_console.print(
-            f"store: {store.url}  ({summary.n_computed} computed, {summary.n_cached} cached)"
+            f"store: {run.store_url}  ({summary.n_computed} computed, {summary.n_cached} cached)"
         )
     raise typer.Exit(EXIT_TASKS_FAILED if summary.n_failed else EXIT_OK)
 
