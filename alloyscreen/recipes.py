@@ -30,6 +30,8 @@ from alloyscreen.calculators import DEFAULT_CALCULATOR, check_elements
 from alloyscreen.campaign import (
     formation_energies,
     load_campaign_candidates,
+    load_design,
+    load_margins,
     relax_tasks,
     run_step,
     structure_step_tasks,
@@ -141,14 +143,15 @@ class StepRun:
         return len(self.relax_failed) + (self.step.n_failed if self.step is not None else 0)
 
 
-def open_store(store: ResultStore | str | None) -> ResultStore:
+def open_store(store: ResultStore | str | None, *, read_only: bool = False) -> ResultStore:
     """``store`` itself, or the store at a path/URL (default ``results/alloyscreen.db``).
 
-    Recipes open it only after their inputs are checked, so bad input never creates a store.
+    Recipes open it only after their inputs are checked, so bad input never creates a store;
+    ``read_only`` recipes (ranking, validation) need an existing store and never write.
     """
     if isinstance(store, ResultStore):
         return store
-    return ResultStore(store or DEFAULT_DB)
+    return ResultStore(store or DEFAULT_DB, create=not read_only, write=not read_only)
 
 
 def _engine(engine: Engine | None, workers: int) -> tuple[Engine, bool]:
@@ -451,3 +454,72 @@ def plot_migration(
 
 def _exists(path: Any) -> bool:
     return Path(path).exists()
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """A ranking read from a results store: the store's URL, the ranked candidates (best first)
+    and the MI-SEI design the interphase step saved there (None when it did not run)."""
+
+    store_url: str
+    ranked: list[Any]
+    design: dict[str, Any] | None
+
+
+def shortlist(
+    store: ResultStore | str | None = None,
+    *,
+    weights: str | None = None,
+    calculator: str | None = None,
+    categories: Sequence[str] | None = None,
+) -> Shortlist:
+    """``alloyscreen rank``: rank every candidate of ``store`` (the percolation margins of the
+    interphase step included) with :func:`alloyscreen.ranking.rank_candidates`.
+
+    Raises
+    ------
+    InputError
+        Bad weights, or a store with nothing to rank.
+    """
+    from alloyscreen.ranking import descriptors_from_store, parse_weights, rank_candidates
+
+    parsed = parse_weights(weights)
+    db = open_store(store, read_only=True)
+    cands = descriptors_from_store(db, calculator=calculator, margins=load_margins(db))
+    if not cands:
+        raise InputError(
+            f"{db.url}: no results to rank; run a workflow first "
+            "(alloyscreen run workflows/demo.toml)"
+        )
+    ranked = rank_candidates(cands, parsed, categories=list(categories) if categories else None)
+    return Shortlist(db.url, ranked, load_design(db))
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A shortlist against experiment: rank correlations (one report per descriptor) and the
+    ordinal agreement of predicted contact angles with stated wetting."""
+
+    correlations: list[Any]
+    wetting_ordinal: Any
+
+
+def validate(
+    store: ResultStore | str | None = None,
+    *,
+    calculator: str | None = None,
+    experiments: Sequence[str | Path] = (),
+    wetting_statements: Sequence[str | Path] = (),
+) -> Validation:
+    """``alloyscreen validate``: the store's ranked candidates against the shipped experimental
+    data plus ``experiments`` (measurement CSVs) and ``wetting_statements`` (stated classes)."""
+    from alloyscreen.shortlist_validation import (
+        experimental_validation,
+        wetting_ordinal_validation,
+    )
+
+    ranked = shortlist(store, calculator=calculator).ranked
+    return Validation(
+        experimental_validation(ranked, experiments),
+        wetting_ordinal_validation(ranked, wetting_statements),
+    )

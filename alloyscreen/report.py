@@ -525,6 +525,52 @@ def write_report(
     return ReportFiles(md_path, html_path, tuple(images), csv_path)
 
 
+def report_from_store(
+    store: Any,
+    directory: str | Path,
+    *,
+    weights: str | None = None,
+    calculator: str | None = None,
+    experiments: Sequence[str | Path] = (),
+    top: int | None = None,
+) -> ReportFiles:
+    """``alloyscreen report``: rank the store's candidates and write the report into
+    ``directory`` (shortlist, figures, validation against experiment, the MI-SEI design)."""
+    from alloyscreen.recipes import shortlist
+    from alloyscreen.shortlist_validation import (
+        experimental_validation,
+        wetting_ordinal_validation,
+    )
+
+    sl = shortlist(store, weights=weights, calculator=calculator)
+    return write_report(
+        sl.ranked,
+        directory,
+        context={"store": sl.store_url},
+        validation=experimental_validation(sl.ranked, experiments),
+        ordinal=wetting_ordinal_validation(sl.ranked),
+        design=sl.design,
+        top=top,
+    )
+
+
+def export_from_store(
+    store: Any,
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    weights: str | None = None,
+    calculator: str | None = None,
+    categories: Sequence[str] | None = None,
+) -> tuple[Path, int]:
+    """``alloyscreen export``: the store's ranked shortlist written to ``path``; returns the path
+    and the number of candidates."""
+    from alloyscreen.recipes import shortlist
+
+    ranked = shortlist(store, weights=weights, calculator=calculator, categories=categories).ranked
+    return export_shortlist(ranked, path, fmt), len(ranked)
+
+
 def workflow_outputs(
     workflow: Any, result: Any, store: Any, calculator_label: str
 ) -> dict[str, str]:
@@ -575,10 +621,12 @@ __all__ = [
     "EXPORT_FORMATS",
     "EXTRA_FIELDS",
     "ReportFiles",
+    "export_from_store",
     "export_shortlist",
     "markdown_table",
     "plot_bars",
     "plot_pareto",
+    "report_from_store",
     "shortlist_records",
     "workflow_outputs",
     "write_report",

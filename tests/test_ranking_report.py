@@ -251,3 +251,14 @@ def test_ordinal_wetting_in_report_and_validate_command(filled_store, tmp_path):
     )
     assert res.exit_code == 2
     assert "header must be" in res.output
+
+
+def test_rank_on_a_missing_store_fails_and_creates_nothing(tmp_path):
+    from typer.testing import CliRunner
+
+    from alloyscreen.cli import build_app
+
+    path = tmp_path / "nope.db"
+    res = CliRunner().invoke(build_app(), ["rank", "--db", str(path)])
+    assert res.exit_code == 2
+    assert not path.exists()

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from alloyscreen.cli._common import emit_json, err_console, handle_errors, open_store, out_console
+from alloyscreen.cli._common import emit_json, err_console, handle_errors, out_console
 
 DB_OPTION = typer.Option(None, "--db", help="Results store [default: results/alloyscreen.db].")
 WEIGHTS_OPTION = typer.Option(
@@ -23,30 +22,6 @@ CATEGORY_OPTION = typer.Option(
 )
 
 
-def _ranked(
-    db: str | None, weights: str | None, calculator: str | None, category: list[str] | None
-) -> tuple[Any, list]:
-    from alloyscreen.ranking import descriptors_from_store, parse_weights, rank_candidates
-
-    store = open_store(db)
-    parsed = parse_weights(weights)
-    cands = descriptors_from_store(store, calculator=calculator, margins=_stored_margins(store))
-    if not cands:
-        from alloyscreen.errors import InputError
-
-        raise InputError(
-            f"{store.url}: no results to rank; run a workflow first (alloyscreen run workflows/demo.toml)"
-        )
-    return store, rank_candidates(cands, parsed, categories=category or None)
-
-
-def _stored_margins(store: Any) -> dict[str, float] | None:
-    """Percolation margins recorded by the campaign's interphase step, if any."""
-    from alloyscreen.campaign import load_margins
-
-    return load_margins(store)
-
-
 @handle_errors
 def rank(
     db: str | None = DB_OPTION,
@@ -57,9 +32,10 @@ def rank(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Rank candidates by Li affinity, Li mobility, interphase safety and stability."""
+    from alloyscreen.recipes import shortlist
     from alloyscreen.report import shortlist_records
 
-    _, ranked = _ranked(db, weights, calculator, category)
+    ranked = shortlist(db, weights=weights, calculator=calculator, categories=category).ranked
     records = shortlist_records(ranked[:top] if top else ranked)
     if json_out:
         emit_json(records)
@@ -85,11 +61,12 @@ def export(
     category: list[str] | None = CATEGORY_OPTION,
 ) -> None:
     """Export the ranked shortlist as CSV, JSON, XLSX or Markdown."""
-    from alloyscreen.report import export_shortlist
+    from alloyscreen.report import export_from_store
 
-    _, ranked = _ranked(db, weights, calculator, category)
-    path = export_shortlist(ranked, output, fmt)
-    err_console.print(f"wrote {path} ({len(ranked)} candidates)")
+    path, n = export_from_store(
+        db, output, fmt, weights=weights, calculator=calculator, categories=category
+    )
+    err_console.print(f"wrote {path} ({n} candidates)")
 
 
 @handle_errors
@@ -104,22 +81,10 @@ def report(
     top: int | None = typer.Option(None, "--top", min=1, help="Rows in the report table."),
 ) -> None:
     """Write a Markdown + HTML report with the shortlist, plots and validation against experiment."""
-    from alloyscreen.campaign import load_design
-    from alloyscreen.report import write_report
-    from alloyscreen.shortlist_validation import (
-        experimental_validation,
-        wetting_ordinal_validation,
-    )
+    from alloyscreen.report import report_from_store
 
-    store, ranked = _ranked(db, weights, calculator, None)
-    files = write_report(
-        ranked,
-        output,
-        context={"store": store.url},
-        validation=experimental_validation(ranked, reference or ()),
-        ordinal=wetting_ordinal_validation(ranked),
-        design=load_design(store),
-        top=top,
+    files = report_from_store(
+        db, output, weights=weights, calculator=calculator, experiments=reference or (), top=top
     )
     err_console.print(
         f"report: {files.html}\nmarkdown: {files.markdown}\nshortlist: {files.shortlist_csv}"
@@ -149,20 +114,20 @@ def validate(
     agreement, and the measured phases not screened yet."""
     from alloyscreen.experiments.comparison import format_report
     from alloyscreen.experiments.wetting_statements import format_ordinal
-    from alloyscreen.shortlist_validation import (
-        experimental_validation,
-        wetting_ordinal_validation,
-    )
+    from alloyscreen.recipes import validate as validate_recipe
 
-    _, ranked = _ranked(db, None, calculator, None)
-    reports = experimental_validation(ranked, reference or ())
-    ordinal = wetting_ordinal_validation(ranked, statements or ())
+    result = validate_recipe(
+        db,
+        calculator=calculator,
+        experiments=reference or (),
+        wetting_statements=statements or (),
+    )
     if json_out:
-        emit_json({"correlations": reports, "wetting_ordinal": ordinal})
+        emit_json({"correlations": result.correlations, "wetting_ordinal": result.wetting_ordinal})
         return
-    for rep in reports:
+    for rep in result.correlations:
         out_console.print(format_report(rep), highlight=False)
-    out_console.print(format_ordinal(ordinal), highlight=False)
+    out_console.print(format_ordinal(result.wetting_ordinal), highlight=False)
 
 
 def register(app: typer.Typer) -> None:
