@@ -523,3 +523,45 @@ def validate(
         experimental_validation(ranked, experiments),
         wetting_ordinal_validation(ranked, wetting_statements),
     )
+
+
+def engine_section(
+    workflow: Any, *, workers: int | None = None, engine_kind: str | None = None
+) -> Any:
+    """The workflow's ``[engine]`` section with the command line's overrides applied."""
+    overrides = {"kind": engine_kind, "workers": workers}
+    update = {k: v for k, v in overrides.items() if v is not None}
+    return workflow.engine.model_copy(update=update) if update else workflow.engine
+
+
+def run_workflow(
+    workflow: Any,
+    store: str | None = None,
+    *,
+    workers: int | None = None,
+    engine_kind: str | None = None,
+    progress: ProgressFactory = _no_progress,
+    write_outputs: Callable[..., dict[str, str]] | None = None,
+) -> tuple[Any, str]:
+    """``alloyscreen run``: every enabled step of ``workflow`` (a loaded
+    :class:`~alloyscreen.workflow.Workflow`) through the store, on its engine (``workers`` and
+    ``engine_kind`` override the ``[engine]`` section). ``write_outputs`` writes the rank/report
+    files (see :func:`alloyscreen.campaign.run_campaign`). Returns the campaign result and the
+    store's URL; the engine is closed afterwards.
+    """
+    from alloyscreen.campaign import run_campaign
+    from alloyscreen.engines import engine_from_section
+
+    db = open_store(store or workflow.campaign.db)
+    eng = engine_from_section(engine_section(workflow, workers=workers, engine_kind=engine_kind))
+    if hasattr(eng, "state_file"):  # SLURM: job ids for `alloyscreen status`, next to the store
+        from alloyscreen.engines.slurm import campaign_state_path
+
+        eng.state_file = campaign_state_path(db.url)
+    try:
+        result = run_campaign(
+            workflow, db, eng, progress_factory=progress, write_outputs=write_outputs
+        )
+    finally:
+        eng.close()
+    return result, db.url

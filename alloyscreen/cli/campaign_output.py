@@ -84,7 +84,7 @@ def dry_run_plan(
 
 
 def print_campaign_summary(
-    workflow: Any, result: Any, store: Any, *, json_out: bool
+    workflow: Any, result: Any, store_url: str, *, json_out: bool
 ) -> dict[str, Any]:
     """Print a per-step table (unless ``json_out``) and return the same as a dict."""
     steps = {
@@ -99,7 +99,7 @@ def print_campaign_summary(
     }
     summary = {
         "workflow": workflow.source,
-        "db": store.url,
+        "db": store_url,
         "steps": steps,
         "outputs": result.outputs,
         "formation_energies_eV_atom": result.formation_energies_eV_atom,
@@ -123,7 +123,7 @@ def print_campaign_summary(
         if result.ranking:
             _print_shortlist(result.ranking)
         _print_failures(result)
-        err_console.print(f"results store: {store.url}", markup=False, highlight=False)
+        err_console.print(f"results store: {store_url}", markup=False, highlight=False)
         for label, path in result.outputs.items():
             err_console.print(f"{label}: {path}")
     return summary
@@ -145,13 +145,19 @@ def _print_failures(result: Any, limit: int = 10) -> None:
         err_console.print(f"... and {len(failed) - limit} more failed task(s)")
 
 
+def finish_campaign(workflow: Any, result: Any, store_url: str, *, json_out: bool) -> NoReturn:
+    """Print or emit the summary of a finished campaign; exit 1 when any task failed, else 0."""
+    summary = print_campaign_summary(workflow, result, store_url, json_out=json_out)
+    if json_out:
+        emit_json(summary)
+    raise typer.Exit(EXIT_TASKS_FAILED if result.n_failed else EXIT_OK)
+
+
 def run_and_report(
     workflow: Any, store: Any, engine: Any, *, progress_factory: Any, json_out: bool
 ) -> NoReturn:
-    """Run the campaign in this process (``engine`` is closed after), print or emit its summary.
-
-    Exits with 1 when any task failed, else 0.
-    """
+    """Run the campaign in this process on ``engine`` (closed after) and finish it
+    (:func:`finish_campaign`): the driver of ``submit --foreground``."""
     from alloyscreen.campaign import run_campaign
     from alloyscreen.report import workflow_outputs
 
@@ -165,10 +171,7 @@ def run_and_report(
         )
     finally:
         engine.close()
-    summary = print_campaign_summary(workflow, result, store, json_out=json_out)
-    if json_out:
-        emit_json(summary)
-    raise typer.Exit(EXIT_TASKS_FAILED if result.n_failed else EXIT_OK)
+    finish_campaign(workflow, result, store.url, json_out=json_out)
 
 
 def _print_shortlist(ranked: Any) -> None:

@@ -166,30 +166,27 @@ def run(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
 ) -> None:
     """Run a workflow file: every enabled step, results into the store as they arrive."""
-    from alloyscreen.cli.campaign_output import dry_run_plan, run_and_report
-    from alloyscreen.engines import engine_from_section
+    from alloyscreen.cli.campaign_output import dry_run_plan, finish_campaign
+    from alloyscreen.recipes import engine_section, run_workflow
+    from alloyscreen.report import workflow_outputs
     from alloyscreen.workflow import load_workflow
 
     wf = load_workflow(workflow_file)
-    section = wf.engine
-    if engine is not None or workers is not None:
-        section = section.model_copy(
-            update={k: v for k, v in {"kind": engine, "workers": workers}.items() if v is not None}
-        )
     if dry_run:
+        section = engine_section(wf, workers=workers, engine_kind=engine)
         plan = dry_run_plan(wf, section, json_out=json_out, db=db)
         if json_out:
             emit_json(plan)
         raise typer.Exit(EXIT_OK)
-    store = open_store(db or wf.campaign.db)
-    eng = engine_from_section(section)
-    if hasattr(eng, "state_file"):  # SLURM: job ids for `alloyscreen status`, next to the store
-        from alloyscreen.engines.slurm import campaign_state_path
-
-        eng.state_file = campaign_state_path(store.url)
-    run_and_report(
-        wf, store, eng, progress_factory=progress_factory(disable=json_out), json_out=json_out
+    result, url = run_workflow(
+        wf,
+        db,
+        workers=workers,
+        engine_kind=engine,
+        progress=progress_factory(disable=json_out),
+        write_outputs=workflow_outputs,
     )
+    finish_campaign(wf, result, url, json_out=json_out)
 
 
 db_app = typer.Typer(help="Inspect the results store.", no_args_is_help=True)
