@@ -371,3 +371,29 @@ def discovered_candidate(
         category="alloy",
         provenance=prov,
     )
+
+
+#: Discovered phases shipped with the package (a candidate set written by
+#: ``alloyscreen candidates discover``; provenance on every row).
+DISCOVERED_FILE = "discovered_phases.json"
+
+
+@lru_cache(maxsize=1)
+def _shipped_discovered() -> tuple[Candidate, ...]:
+    from alloyscreen.structures.candidates import SCHEMA
+
+    path = resources.files(DATA_PACKAGE).joinpath(DISCOVERED_FILE)
+    if not path.is_file():
+        return ()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("schema") != SCHEMA:
+        raise InputError(f"{DISCOVERED_FILE}: not a candidate set")
+    return tuple(Candidate.from_dict(row) for row in data["candidates"])
+
+
+def shipped_discovered(element: str | None = None) -> tuple[Candidate, ...]:
+    """Shipped discovered Li–M phases (all, or those of the system Li–``element``)."""
+    rows = _shipped_discovered()
+    if element is None:
+        return rows
+    return tuple(c for c in rows if set(c.elements) == {"Li", element})
