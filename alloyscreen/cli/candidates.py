@@ -198,6 +198,7 @@ class DiscoveryRun:
     discovered: tuple[Candidate, ...]
     summary: RunSummary
     failed: tuple[str, ...]
+    merged: dict[str, str]
 
 
 def run_discovery(
@@ -223,6 +224,7 @@ def run_discovery(
         DEFAULT_MAX_ATOMS,
         discovered_candidate,
         enumerate_system,
+        merge_relaxed,
     )
     from alloyscreen.structures.hull import PhaseEnergy, binary_hull
     from alloyscreen.tasks import STANDARD_RELAX_OPTIONS
@@ -240,24 +242,35 @@ def run_discovery(
         for el in ("Li", element)
         if ELEMENT_PREFIX + el in done
     }
-    phases = [
-        PhaseEnergy(c.id, c.formula, float(done[c.id].result["energy_per_atom_eV"]), c.prototype)
+    relaxed = {
+        c.id: AseAtomsAdaptor.get_structure(done[c.id].atoms)
         for c in enum.candidates
         if c.id in done
+    }
+    energies = {i: float(done[i].result["energy_per_atom_eV"]) for i in relaxed}
+    merged = merge_relaxed(enum.candidates, relaxed, energies)
+    phases = [
+        PhaseEnergy(c.id, c.formula, energies[c.id], c.prototype)
+        for c in enum.candidates
+        if c.id in relaxed and c.id not in merged
     ]
     hull = binary_hull(element, phases, refs)
     by_id = {c.id: c for c in enum.candidates}
+    relaxed_as: dict[str, list[str]] = {}
+    for dropped, kept in merged.items():
+        relaxed_as.setdefault(kept, []).append(dropped)
     discovered = tuple(
         discovered_candidate(
             by_id[p.id],
-            AseAtomsAdaptor.get_structure(done[p.id].atoms),
+            relaxed[p.id],
             e_hull_eV_atom=p.e_above_hull_eV_atom,
             formation_energy_eV_atom=p.formation_energy_eV_atom,
             calculator=spec.name,
+            also_relaxed_from=relaxed_as.get(p.id, ()),
         )
         for p in sorted(hull.near_hull(max_e_hull_eV_atom), key=lambda p: p.e_above_hull_eV_atom)
     )
-    return DiscoveryRun(element, enum, hull, discovered, summary, failed)
+    return DiscoveryRun(element, enum, hull, discovered, summary, failed, merged)
 
 
 def _write_hull_files(run: DiscoveryRun, directory: Path, max_e_hull: float, calc: str) -> dict:
@@ -417,6 +430,7 @@ def discover(
                         "n_cached": r.summary.n_cached,
                         "n_computed": r.summary.n_computed,
                         "failed": list(r.failed),
+                        "relaxed_into_another": r.merged,
                         "wall_time_s": round(r.summary.wall_time_s, 2),
                         "stable": [p.id for p in r.hull.stable],
                         "near_hull": hull_rows(r.hull, max_e_hull),

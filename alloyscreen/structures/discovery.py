@@ -346,6 +346,7 @@ def discovered_candidate(
     e_hull_eV_atom: float,
     formation_energy_eV_atom: float,
     calculator: str,
+    also_relaxed_from: Sequence[str] = (),
 ) -> Candidate:
     """The relaxed structure of ``cand`` as a discovered candidate (source ``discovered``)."""
     from alloyscreen.structures.known_phases import clean_structure
@@ -358,6 +359,7 @@ def discovered_candidate(
             "formation_energy_eV_atom": round(float(formation_energy_eV_atom), 6),
             "relaxed_with": calculator,
             "unrelaxed_candidate": cand.id,
+            "same_phase_after_relaxation": list(also_relaxed_from),
             "note": "predicted structure (prototype discovery), relaxed with the calculator "
             "named in relaxed_with under the prototype's symmetry; not an experimental phase",
         }
@@ -397,3 +399,51 @@ def shipped_discovered(element: str | None = None) -> tuple[Candidate, ...]:
     if element is None:
         return rows
     return tuple(c for c in rows if set(c.elements) == {"Li", element})
+
+
+#: Two relaxed structures are the same phase when they match (pymatgen ``StructureMatcher``,
+#: default tolerances, volume not scaled) and their energies differ by less than this (eV/atom).
+SAME_PHASE_TOL_EV_ATOM = 0.002
+
+
+def merge_relaxed(
+    candidates: Sequence[Candidate],
+    relaxed: dict[str, Structure],
+    energies_eV_atom: dict[str, float],
+    *,
+    tol_eV_atom: float = SAME_PHASE_TOL_EV_ATOM,
+) -> dict[str, str]:
+    """Map candidates that relaxed into an earlier candidate's structure onto that one.
+
+    A prototype relaxed under its own symmetry can end in a higher-symmetry structure (B19 or
+    L1_0 LiAg relax to B2); such copies would otherwise sit on the hull side by side. Candidates
+    are compared in input order (the project's prototypes first), so the kept one is the first
+    prototype that gives the structure.
+
+    Returns
+    -------
+    dict
+        ``{dropped id: kept id}``; candidates without a relaxed structure are ignored.
+    """
+    from pymatgen.analysis.structure_matcher import StructureMatcher
+
+    matcher = StructureMatcher(primitive_cell=True, scale=False, attempt_supercell=True)
+    kept: list[str] = []
+    merged: dict[str, str] = {}
+    for cand in candidates:
+        if cand.id not in relaxed:
+            continue
+        s, e = relaxed[cand.id], energies_eV_atom[cand.id]
+        comp = s.composition.reduced_composition
+        for other in kept:
+            o = relaxed[other]
+            if (
+                o.composition.reduced_composition == comp
+                and abs(energies_eV_atom[other] - e) < tol_eV_atom
+                and matcher.fit(s, o)
+            ):
+                merged[cand.id] = other
+                break
+        else:
+            kept.append(cand.id)
+    return merged
