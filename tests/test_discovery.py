@@ -147,3 +147,21 @@ def test_cli_bad_input_exit_2(tmp_path):
         )
         assert res.exit_code == 2, (args, res.output)
     assert not (tmp_path / "x.db").exists() or (tmp_path / "x.db").stat().st_size >= 0
+
+
+def test_relaxed_copies_of_one_phase_are_merged(li_al):
+    """A prototype that relaxed into an earlier one's structure is the same phase (kept first)."""
+    from alloyscreen.structures.discovery import merge_relaxed
+
+    by = {c.id: c for c in li_al.candidates}
+    b2, b32 = by["LiAl-B2"].structure, by["LiAl-B32"].structure
+    l11 = b2.copy()  # stands for an L1_1 start that relaxed to B2 (same cell, 1 meV apart)
+    cands = [by["LiAl-B2"], by["LiAl-B32"], by["LiAl-L1_1"]]
+    relaxed = {"LiAl-B2": b2, "LiAl-B32": b32, "LiAl-L1_1": l11}
+    merged = merge_relaxed(cands, relaxed, {"LiAl-B2": -3.0, "LiAl-B32": -3.1, "LiAl-L1_1": -3.001})
+    assert merged == {"LiAl-L1_1": "LiAl-B2"}
+    # same structure but 10 meV/atom apart: not the same phase (e.g. not fully relaxed)
+    merged = merge_relaxed(cands, relaxed, {"LiAl-B2": -3.0, "LiAl-B32": -3.1, "LiAl-L1_1": -3.01})
+    assert merged == {}
+    # B2 and B32 differ in structure whatever their energies
+    assert merge_relaxed(cands[:2], relaxed, {"LiAl-B2": -3.0, "LiAl-B32": -3.0}) == {}
