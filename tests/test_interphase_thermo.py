@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from alloyscreen.errors import InputError
 from alloyscreen.interphase.reactions import reduce_curated
 from alloyscreen.interphase.thermo import (
+    PREDICTED_PREFIX,
     TASK_PREFIX,
     li_chemical_potential,
     materials_project_entries,
@@ -99,6 +100,85 @@ def test_shipped_phase_set_and_tasks():
     assert all(t.candidate_id.startswith(TASK_PREFIX) and t.kind == "relax" for t in tasks)
 
 
+def _li_ge_phases(phases):
+    return [p for p in phases if set(Composition(p.formula).get_el_amt_dict()) == {"Li", "Ge"}]
+
+
+def test_discovered_phases_fill_a_system_without_known_phases(caplog):
+    """No known Li-Ge structure is shipped, so the shipped discovered Li-Ge phases are used."""
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="alloyscreen.interphase.thermo"):
+        phases = thermo_phases(["P", "S", "Ge"])
+    li_ge = _li_ge_phases(phases)
+    assert li_ge, "the package ships discovered Li-Ge phases"
+    assert all(p.source == "discovered" and p.id.startswith(PREDICTED_PREFIX) for p in li_ge)
+    assert all("predicted" in p.citation and "prototype" in p.citation for p in li_ge)
+    assert any(Composition(p.formula)["Li"] >= 3 * Composition(p.formula)["Ge"] for p in li_ge), (
+        "a Li-rich (Li/Ge >= 3) phase is among the discovered ones"
+    )
+    assert "no known Li-Ge phase" in caplog.text
+    # switched off: Ge stays elemental in the phase set
+    assert not _li_ge_phases(thermo_phases(["P", "S", "Ge"], include_discovered=False))
+
+
+def test_known_phases_take_precedence_over_discovered(monkeypatch):
+    from alloyscreen.structures import discovery
+    from alloyscreen.structures.candidates import Candidate
+    from alloyscreen.structures.known_phases import find_known_phase
+
+    fake = Candidate(
+        id="Li3Bi-FAKE",
+        formula="Li3Bi",
+        structure=find_known_phase("Li3Bi-D03").structure(),
+        prototype="FAKE",
+        source="discovered",
+        category="alloy",
+        provenance={"label": "predicted (prototype FAKE, E_hull = 0 meV/atom)"},
+    )
+    monkeypatch.setattr(discovery, "shipped_discovered", lambda el=None: (fake,))
+    phases = thermo_phases(["Bi"])
+    assert "Li3Bi-D03" in {p.id for p in phases}  # the known (cited) structure
+    assert not [p for p in phases if p.source == "discovered"]
+
+
+def test_predicted_products_are_named_in_the_reaction():
+    """SYNTHETIC energies (see synthetic_entries); a predicted Li-Ge phase is the only one."""
+    entries = [e for e in synthetic_entries() if "Ge" not in e.name or e.name == "Ge"]
+    entries.append(PDEntry(Composition("Li3Ge"), -2.6 * 4, name=PREDICTED_PREFIX + "Li3Ge-D03"))
+    rx = reduce_thermo("Li10GeP2S12", entries).components[0].reaction
+    assert "Li3Ge" in {p.formula for p in rx.products}
+    assert "PREDICTED" in rx.notes
+    assert "Li3Ge-D03" in rx.notes
+    # a known product is not flagged
+    assert (
+        "PREDICTED"
+        not in reduce_thermo("Li10GeP2S12", synthetic_entries()).components[0].reaction.notes
+    )
+
+
+def test_discovered_products_get_relaxed_volumes_and_the_systems_electronic_class():
+    from alloyscreen.interphase.products import load_product_table
+
+    table = load_product_table()
+    li_ge = [
+        r
+        for f, r in table.records.items()
+        if set(Composition(f).get_el_amt_dict()) == {"Li", "Ge"} and f != "Li17Ge4"
+    ]
+    assert li_ge
+    for rec in li_ge:
+        assert rec.volume_source == "relaxed"
+        assert rec.metallic is table.get("Li17Ge4").metallic
+        assert "Li17Ge4" in rec.metallic_citation
+        assert "predicted" in rec.citation
+        # Li-Ge alloys: between the molar volumes of Ge (13.6 cm3/mol) and bcc Li (13.0 per Li)
+        n = Composition(rec.formula).num_atoms
+        assert 8.0 < rec.molar_volume_cm3_mol / n < 16.0
+    # shipped curated rows are never replaced
+    assert table.get("Li17Ge4").volume_source == "lattice"
+
+
 def test_materials_project_route_needs_a_key(monkeypatch):
     monkeypatch.delenv("MP_API_KEY", raising=False)
     with pytest.raises(InputError, match="MP_API_KEY"):
@@ -134,12 +214,15 @@ def test_chgnet_thermo_route_agrees_with_curated(tmp_path):
     assert doc["n_computed"] == 0
     assert doc["n_cached"] > 0
     assert doc["classification"] == "SEI"
-    li_ge = [p for p in phases if set(Composition(p.formula).get_el_amt_dict()) == {"Li", "Ge"}]
-    if not li_ge:
-        pytest.skip("no Li-Ge crystal structure is shipped yet: LGPS thermo check not possible")
+    li_ge = _li_ge_phases(phases)
+    assert li_ge  # discovered (predicted) Li-Ge phases: no known structure is shipped
     lgps = reduce_thermo("Li10GeP2S12", entries)
-    lgps_curated = reduce_curated("Li10GeP2S12")
-    assert {p.formula for p in lgps.products} == {p.formula for p in lgps_curated.products}
-    assert {p.formula: p.moles for p in lgps.products} == pytest.approx(
-        {p.formula: p.moles for p in lgps_curated.products}
-    )
+    assert lgps.balanced
+    alloys = [
+        p for p in lgps.products if set(Composition(p.formula).get_el_amt_dict()) == {"Li", "Ge"}
+    ]
+    assert len(alloys) == 1, lgps.products  # a Li-Ge alloy, not elemental Ge
+    comp = Composition(alloys[0].formula)
+    assert comp["Li"] >= 3 * comp["Ge"]  # Li-rich, as the curated Li17Ge4
+    assert "PREDICTED" in lgps.components[0].reaction.notes
+    assert {"Li2S", "Li3P"} <= {p.formula for p in lgps.products}

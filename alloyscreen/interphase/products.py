@@ -196,9 +196,20 @@ class ProductTable:
 
 
 def load_product_table(extra: Iterable[str | Path] | str | Path | None = None) -> ProductTable:
-    """The shipped product table, extended/overridden by the files in ``extra`` (in order)."""
+    """The shipped product table, extended/overridden by the files in ``extra`` (in order).
+
+    Shipped discovered (predicted) Li–M phases without a row get one from
+    :func:`alloyscreen.interphase.thermo.discovered_product_records` (relaxed volume, electronic
+    class of a cited row in the same system), so the thermo route can use them.
+    """
     records = dict(_shipped())
     sources = [PRODUCTS_FILE]
+    from alloyscreen.interphase.thermo import discovered_product_records
+
+    discovered = discovered_product_records(records)  # predicted phases; only new formulas
+    if discovered:
+        records.update({rec.formula: rec for rec in discovered})
+        sources.append("discovered_phases.json (predicted Li-M phases)")
     for p, data in iter_json_files(extra, "products file"):
         records.update(_parse(data, str(p)))
         sources.append(str(p))

@@ -14,6 +14,13 @@ Entries come from
   (the CLI runs the tasks through the results store, so energies are cached), or
 * Materials Project entries (``mp`` extra, :func:`materials_project_entries`).
 
+When the shipped data has no known Li–M compound for an element M of the composition,
+:func:`thermo_phases` adds the *discovered* Li–M phases shipped in
+``alloyscreen/structures/data/discovered_phases.json`` (prototype discovery,
+:mod:`alloyscreen.structures.discovery`; ids ``predicted:<id>``, source ``discovered``), and the
+reaction notes name every predicted product, so a result never passes off a predicted structure
+as a known one.
+
 The products can only be phases in the entry set: the route decides *among the phases it is
 given* (e.g. which Li–Ge phase is Li-richest and stable, whether a ternary survives), and a
 chemistry whose Li-rich phases are missing gives an element or a Li-poor phase instead. The
@@ -27,7 +34,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -56,6 +63,8 @@ DATA_PACKAGE = "alloyscreen.interphase.data"
 THERMO_PHASES_FILE = "thermo_phases.json"
 #: Candidate-id prefix of the thermodynamic route's relax tasks.
 TASK_PREFIX = "interphase:"
+#: Id prefix of discovered (predicted) phases in the phase set.
+PREDICTED_PREFIX = "predicted:"
 #: Default options of the relax tasks (the relax kind's defaults, written out for the key).
 DEFAULT_RELAX_OPTIONS: dict[str, Any] = dict(STANDARD_RELAX_OPTIONS)
 
@@ -73,7 +82,8 @@ class ThermoPhase:
     atoms : ase.Atoms
         Starting structure (primitive cell where possible).
     source : str
-        ``known``, ``reference``, ``interphase`` or ``ase``.
+        ``known``, ``reference``, ``interphase``, ``discovered`` (predicted by prototype
+        discovery) or ``ase``.
     citation : str
     """
 
@@ -108,7 +118,11 @@ def _own_records() -> list[Any]:
 
 
 def thermo_phases(
-    elements: Iterable[str], *, include_own: bool = True, include_ase_elements: bool = True
+    elements: Iterable[str],
+    *,
+    include_own: bool = True,
+    include_ase_elements: bool = True,
+    include_discovered: bool = True,
 ) -> list[ThermoPhase]:
     """Shipped structures in the chemical system Li + ``elements``.
 
@@ -116,6 +130,10 @@ def thermo_phases(
     package's thermo phases (Li2S, Li3P starting structures) and ASE elemental references for
     elements ``ase.build.bulk`` can build (others, like S and Cl, are skipped: the
     grand-potential diagram does not need them, their Li compounds are its terminal phases).
+
+    With ``include_discovered``, every element M without a known Li–M compound in the shipped
+    data gets the shipped discovered Li–M phases instead (:func:`discovered_phases`); this is
+    logged, and their ids start with :data:`PREDICTED_PREFIX`.
     """
     from alloyscreen.structures.known_phases import elemental_phases, known_phases
     from alloyscreen.structures.references import reference_phases
@@ -142,6 +160,10 @@ def thermo_phases(
             out.append(
                 ThermoPhase(rec.id, formula, _primitive_atoms(structure), source, rec.citation)
             )
+    if include_discovered:
+        for phase in discovered_phases(elements, out):
+            out.append(phase)
+            formulas_with_structure.add(phase.formula)
     if include_ase_elements:
         from ase.build import bulk
 
@@ -161,6 +183,47 @@ def thermo_phases(
                     "ase",
                     "ase.build.bulk reference state (ase.data.reference_states; Ashcroft and "
                     "Mermin / Kittel lattice constants)",
+                )
+            )
+    return out
+
+
+def discovered_phases(
+    elements: Iterable[str], known: Sequence[ThermoPhase] = ()
+) -> list[ThermoPhase]:
+    """Shipped discovered Li–M phases for the elements M that have no known Li–M compound.
+
+    ``known`` is the phase set so far; an element with a Li–M compound there (any source but
+    ``ase``) gets none. Each phase's citation is its prediction label, calculator and the
+    prototype's source.
+    """
+    from alloyscreen.structures.discovery import shipped_discovered
+
+    out = []
+    for el in sorted({str(e) for e in elements} - {"Li"}):
+        has_known = any(set(Composition(p.formula).get_el_amt_dict()) == {"Li", el} for p in known)
+        if has_known:
+            continue
+        found = shipped_discovered(el)
+        if not found:
+            continue
+        logger.info(
+            "no known Li-%s phase is shipped: using %d discovered (predicted) phases: %s",
+            el,
+            len(found),
+            ", ".join(c.id for c in found),
+        )
+        for cand in found:
+            prov = cand.provenance
+            out.append(
+                ThermoPhase(
+                    PREDICTED_PREFIX + cand.id,
+                    formula_key(cand.structure.composition),
+                    _primitive_atoms(cand.structure),
+                    "discovered",
+                    f"{prov.get('label', 'predicted')}, relaxed with "
+                    f"{prov.get('relaxed_with', '?')} (alloyscreen prototype discovery); "
+                    f"prototype: {prov.get('prototype_source', '?')}",
                 )
             )
     return out
@@ -272,7 +335,7 @@ def thermo_reaction(
     decomposition = gppd.get_decomposition(Composition(others))
     n_other = sum(others.values())
     products: dict[str, float] = {}
-    names = []
+    names: list[str] = []
     for gentry, frac in decomposition.items():
         if frac < 1e-10:
             continue
@@ -290,9 +353,22 @@ def thermo_reaction(
         basis=f"equilibrium at mu_Li = {mu:.4f} eV/atom (Li metal)",
         citation="pymatgen GrandPotentialPhaseDiagram (S. P. Ong et al., Comput. Mater. Sci. "
         "68, 314 (2013), doi:10.1016/j.commatsci.2012.10.028)",
-        notes="products chosen among: " + ", ".join(sorted({formula_key(e.composition)
-                                                             for e in in_system})),
+        notes=_predicted_note(names) + "products chosen among: " + ", ".join(
+            sorted({formula_key(e.composition) for e in in_system})),
     )  # fmt: skip
+
+
+def _predicted_note(names: Sequence[str]) -> str:
+    """Sentence naming the predicted (discovered) products, or an empty string."""
+    predicted = sorted({n.removeprefix(PREDICTED_PREFIX) for n in names
+                        if str(n).startswith(PREDICTED_PREFIX)})  # fmt: skip
+    if not predicted:
+        return ""
+    return (
+        "PREDICTED product structure(s) from prototype discovery, no known phase shipped: "
+        + ", ".join(predicted)
+        + "; "
+    )
 
 
 def reduce_thermo(
@@ -350,3 +426,57 @@ def materials_project_entries(elements: Iterable[str], api_key: str | None = Non
             f"{exc}); check network access and MP_API_KEY"
         ) from exc
     return list(entries)
+
+
+def discovered_product_records(existing: Mapping[str, Any]) -> list[Any]:
+    """Product rows for the shipped discovered Li–M phases that ``existing`` lacks.
+
+    The molar volume is that of the discovered structure as relaxed by the discovery run
+    (volume source ``relaxed``). The electronic class is taken from a cited row of ``existing``
+    in the same binary Li–M system (e.g. Li17Ge4's for a predicted Li–Ge phase: lithiated Ge
+    conducts electrons) and says so; a system without such a row gets no record, so the product
+    table keeps asking for one.
+
+    Parameters
+    ----------
+    existing
+        Reduced formula -> :class:`alloyscreen.interphase.products.ProductRecord`.
+    """
+    from alloyscreen.interphase.products import (
+        A3_TO_CM3,
+        AVOGADRO,
+        ProductRecord,
+    )
+    from alloyscreen.structures.discovery import shipped_discovered
+
+    out: dict[str, ProductRecord] = {}
+    for cand in shipped_discovered():
+        formula = formula_key(cand.structure.composition)
+        if formula in existing or formula in out:
+            continue
+        others = set(cand.elements) - {"Li"}
+        same_system = [
+            rec
+            for f, rec in sorted(existing.items())
+            if set(Composition(f).get_el_amt_dict()) == {"Li", *others}
+        ]
+        if not same_system:
+            continue
+        ref = same_system[0]
+        structure = cand.structure
+        per_atom = structure.volume / len(structure)
+        vm = per_atom * Composition(formula).num_atoms * A3_TO_CM3 * AVOGADRO
+        prov = cand.provenance
+        out[formula] = ProductRecord(
+            formula=formula,
+            molar_volume_cm3_mol=vm,
+            volume_source="relaxed",
+            metallic=ref.metallic,
+            citation=f"{prov.get('label', 'predicted')}: structure {cand.id} relaxed with "
+            f"{prov.get('relaxed_with', '?')} (alloyscreen prototype discovery)",
+            metallic_citation=f"taken from the curated row of {ref.formula} in the same Li-M "
+            f"system: {ref.metallic_citation}",
+            read_from="alloyscreen/structures/data/discovered_phases.json",
+            notes="predicted phase (no known structure shipped)",
+        )
+    return list(out.values())
