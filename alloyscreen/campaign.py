@@ -90,7 +90,8 @@ def load_campaign_candidates(
     return out
 
 
-def _no_progress(description: str, total: int) -> AbstractContextManager[Callable[..., None]]:
+def no_progress(description: str, total: int) -> AbstractContextManager[Callable[..., None]]:
+    """A progress factory that shows nothing (the default of every runner)."""
     return nullcontext(lambda *a, **k: None)
 
 
@@ -322,7 +323,7 @@ def run_campaign(
     calculator_label)``, which returns ``{label: path}`` (e.g.
     :func:`alloyscreen.report.workflow_outputs`); without it no files are written.
     """
-    progress_factory = progress_factory or _no_progress
+    progress_factory = progress_factory or no_progress
     spec = CalculatorSpec.make(workflow.calculator.name, **workflow.calculator.options)
     candidates = load_campaign_candidates(workflow.campaign.candidates, workflow.campaign.ids)
     result = CampaignResult()

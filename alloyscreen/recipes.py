@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,14 +28,15 @@ from ase import Atoms
 
 from alloyscreen.calculators import DEFAULT_CALCULATOR, check_elements
 from alloyscreen.campaign import (
-    formation_energies,
     load_campaign_candidates,
     load_design,
     load_margins,
+    no_progress,
     relax_tasks,
     run_step,
     structure_step_tasks,
 )
+from alloyscreen.element_references import formation_energies
 from alloyscreen.engines.base import Engine
 from alloyscreen.errors import InputError
 from alloyscreen.properties.migration import (
@@ -56,10 +57,6 @@ ProgressFactory = Callable[[str, int], AbstractContextManager[Callable[..., None
 #: The relaxation that per-structure commands run first: ``alloyscreen relax``'s defaults without
 #: elemental references, so that they share stored results with it.
 RELAX_FIRST_OPTIONS: dict[str, Any] = {**STANDARD_RELAX_OPTIONS, "formation_energy": False}
-
-
-def _no_progress(description: str, total: int) -> AbstractContextManager[Callable[..., None]]:
-    return nullcontext(lambda *a, **k: None)
 
 
 def non_default_params(kind: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -167,7 +164,7 @@ def relax_candidates(
     spec: CalculatorSpec,
     store: ResultStore,
     engine: Engine,
-    progress: ProgressFactory = _no_progress,
+    progress: ProgressFactory = no_progress,
     options: dict[str, Any] | None = None,
 ) -> RunSummary:
     """Relax every candidate, whatever its category, through the store.
@@ -188,7 +185,7 @@ def relax_then_step(
     engine: Engine,
     params: dict[str, Any],
     *,
-    progress: ProgressFactory = _no_progress,
+    progress: ProgressFactory = no_progress,
     relax_progress: ProgressFactory | None = None,
 ) -> StepRun:
     """Relax ``candidates`` (:func:`relax_candidates`), then run ``step`` on the relaxed ones.
@@ -232,7 +229,7 @@ def relax(
     formation_energy: bool = False,
     workers: int = 1,
     engine: Engine | None = None,
-    progress: ProgressFactory = _no_progress,
+    progress: ProgressFactory = no_progress,
 ) -> StepRun:
     """``alloyscreen relax``: relax the structures of ``files`` (and, with ``formation_energy``,
     their elemental references); :attr:`StepRun.formation_energies` gives eV/atom.
@@ -275,7 +272,7 @@ def adhesion(
     all_terminations: bool = False,
     workers: int = 1,
     engine: Engine | None = None,
-    progress: ProgressFactory = _no_progress,
+    progress: ProgressFactory = no_progress,
     relax_progress: ProgressFactory | None = None,
 ) -> StepRun:
     """``alloyscreen adhesion``: relax the candidates, then the work of adhesion of Li on each.
@@ -337,7 +334,7 @@ def migration(
     preconverge: str | None = None,
     workers: int = 1,
     engine: Engine | None = None,
-    progress: ProgressFactory = _no_progress,
+    progress: ProgressFactory = no_progress,
 ) -> StepRun:
     """``alloyscreen migration``: relax the candidates containing the migrating species, then
     CI-NEB barriers, network barrier and D(298 K) on each.
@@ -540,7 +537,7 @@ def run_workflow(
     *,
     workers: int | None = None,
     engine_kind: str | None = None,
-    progress: ProgressFactory = _no_progress,
+    progress: ProgressFactory = no_progress,
     write_outputs: Callable[..., dict[str, str]] | None = None,
 ) -> tuple[Any, str]:
     """``alloyscreen run``: every enabled step of ``workflow`` (a loaded

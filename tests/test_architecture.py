@@ -48,6 +48,7 @@ LAYERS: dict[str, tuple[int, str]] = {
     "alloyscreen.recipes": (27, "machinery"),
     "alloyscreen.ml_vs_dft": (27, "machinery"),
     "alloyscreen.dft_reference": (27, "machinery"),
+    "alloyscreen.phase_discovery": (27, "machinery"),
     # interface: what users see
     "alloyscreen.report": (40, "interface"),
     "alloyscreen.cli": (41, "interface"),

@@ -49,7 +49,7 @@ def store_and_engine(tmp_path_factory):
 def _discover(element: str, store_and_engine):
     from contextlib import nullcontext
 
-    from alloyscreen.cli.candidates import run_discovery
+    from alloyscreen.phase_discovery import run_discovery
     from alloyscreen.tasks import CalculatorSpec
 
     store, engine = store_and_engine

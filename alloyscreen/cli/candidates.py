@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
@@ -17,19 +15,9 @@ from alloyscreen.cli._common import (
     err_console,
     fail,
     handle_errors,
-    open_store,
     out_console,
     progress_factory,
 )
-
-if TYPE_CHECKING:
-    from alloyscreen.engines.base import Engine
-    from alloyscreen.runner import RunSummary
-    from alloyscreen.store import ResultStore
-    from alloyscreen.structures.candidates import Candidate
-    from alloyscreen.structures.discovery import Enumeration
-    from alloyscreen.structures.hull import BinaryHull
-    from alloyscreen.tasks import CalculatorSpec
 
 DEFAULT_ELEMENTS = "Al,Ga,In,Zn,Mg,Ag,Sb,Bi,Si,Ge,Sn"
 DEFAULT_PROTOTYPES = "B2,B32,D03,L12"
@@ -188,129 +176,7 @@ def generate(
     raise typer.Exit(EXIT_OK)
 
 
-@dataclass(frozen=True)
-class DiscoveryRun:
-    """One system's discovery: enumeration, relaxations, hull and the discovered candidates."""
-
-    element: str
-    enumeration: Enumeration
-    hull: BinaryHull
-    discovered: tuple[Candidate, ...]
-    summary: RunSummary
-    failed: tuple[str, ...]
-    merged: dict[str, str]
-
-
-def run_discovery(
-    element: str,
-    spec: CalculatorSpec,
-    store: ResultStore,
-    engine: Engine,
-    progress: Callable[[str, int], Any],
-    *,
-    max_atoms: int | None = None,
-    prototypes: Sequence[str] | None = None,
-    max_e_hull_eV_atom: float = 0.025,
-) -> DiscoveryRun:
-    """Enumerate, relax (through the store: cached and resumable), build the hull, select.
-
-    The relax tasks are the campaign's ``relax`` tasks with the standard options (same content
-    keys as ``alloyscreen relax`` and workflow relax steps), elemental references included.
-    """
-    from pymatgen.io.ase import AseAtomsAdaptor
-
-    from alloyscreen.campaign import ELEMENT_PREFIX, relax_tasks, run_step
-    from alloyscreen.structures.discovery import (
-        DEFAULT_MAX_ATOMS,
-        discovered_candidate,
-        enumerate_system,
-        merge_relaxed,
-    )
-    from alloyscreen.structures.hull import PhaseEnergy, binary_hull
-    from alloyscreen.tasks import STANDARD_RELAX_OPTIONS
-
-    enum = enumerate_system(
-        element, max_atoms=max_atoms or DEFAULT_MAX_ATOMS, prototypes=prototypes
-    )
-    options = {**STANDARD_RELAX_OPTIONS, "formation_energy": True, "categories": ["alloy"]}
-    tasks, _ = relax_tasks(enum.candidates, spec, options)
-    summary = run_step(f"relax Li-{element}", tasks, store, engine, progress)
-    done = {r.candidate_id: r for r in summary.results if r.done}
-    failed = tuple(sorted(r.candidate_id for r in summary.results if not r.done))
-    refs = {
-        el: float(done[ELEMENT_PREFIX + el].result["energy_per_atom_eV"])
-        for el in ("Li", element)
-        if ELEMENT_PREFIX + el in done
-    }
-    relaxed = {
-        c.id: AseAtomsAdaptor.get_structure(done[c.id].atoms)
-        for c in enum.candidates
-        if c.id in done
-    }
-    energies = {i: float(done[i].result["energy_per_atom_eV"]) for i in relaxed}
-    merged = merge_relaxed(enum.candidates, relaxed, energies)
-    phases = [
-        PhaseEnergy(c.id, c.formula, energies[c.id], c.prototype)
-        for c in enum.candidates
-        if c.id in relaxed and c.id not in merged
-    ]
-    hull = binary_hull(element, phases, refs)
-    by_id = {c.id: c for c in enum.candidates}
-    relaxed_as: dict[str, list[str]] = {}
-    for dropped, kept in merged.items():
-        relaxed_as.setdefault(kept, []).append(dropped)
-    discovered = tuple(
-        discovered_candidate(
-            by_id[p.id],
-            relaxed[p.id],
-            e_hull_eV_atom=p.e_above_hull_eV_atom,
-            formation_energy_eV_atom=p.formation_energy_eV_atom,
-            calculator=spec.name,
-            also_relaxed_from=relaxed_as.get(p.id, ()),
-        )
-        for p in sorted(hull.near_hull(max_e_hull_eV_atom), key=lambda p: p.e_above_hull_eV_atom)
-    )
-    return DiscoveryRun(element, enum, hull, discovered, summary, failed, merged)
-
-
-def _write_hull_files(run: DiscoveryRun, directory: Path, max_e_hull: float, calc: str) -> dict:
-    import csv
-    import json
-
-    from alloyscreen.structures.hull import hull_rows, plot_hull
-
-    directory.mkdir(parents=True, exist_ok=True)
-    rows = hull_rows(run.hull)
-    stem = f"Li-{run.element}"
-    csv_path = directory / f"{stem}_hull.csv"
-    with csv_path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["id"])
-        writer.writeheader()
-        writer.writerows(rows)
-    json_path = directory / f"{stem}_hull.json"
-    json_path.write_text(
-        json.dumps(
-            {
-                "system": stem,
-                "calculator": calc,
-                "reference_energies_eV_atom": dict(run.hull.reference_energies_eV_atom),
-                "max_e_hull_eV_atom": max_e_hull,
-                "phases": rows,
-            },
-            indent=1,
-        )
-        + "\n"
-    )
-    png = plot_hull(
-        run.hull,
-        directory / f"{stem}_hull.png",
-        max_e_hull_eV_atom=max_e_hull,
-        title=f"Li–{run.element} convex hull ({calc})",
-    )
-    return {"table": str(csv_path), "json": str(json_path), "plot": str(png)}
-
-
-def _print_hull(run: DiscoveryRun, max_e_hull: float) -> None:
+def _print_hull(run: Any, max_e_hull: float) -> None:
     from rich.table import Table
 
     table = Table(title=f"Li–{run.element}: phases within {1000 * max_e_hull:.0f} meV/atom")
@@ -356,65 +222,26 @@ def discover(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
 ) -> None:
     """Find the Li–M phases of a system: prototypes -> relax (cached) -> hull -> candidates."""
-    from alloyscreen.calculators import DEFAULT_CALCULATOR, check_elements
-    from alloyscreen.engines import engine_from_section
-    from alloyscreen.structures.candidates import CandidateSet, save_candidates
-    from alloyscreen.structures.discovery import parse_system
-    from alloyscreen.tasks import CalculatorSpec
-    from alloyscreen.workflow import EngineSection
+    from alloyscreen.phase_discovery import discover as discover_phases
 
-    elements = [parse_system(s) for s in _split(system)]
-    if not elements:
-        fail("--system: name at least one system, e.g. Li-Ge")
-    if max_atoms is not None and max_atoms < 2:
-        fail(f"--max-atoms must be at least 2, got {max_atoms}")
-    if not max_e_hull >= 0:
-        fail(f"--max-ehull must be >= 0 eV/atom, got {max_e_hull}")
-    if engine not in ("local", "slurm"):
-        fail(f"--engine must be local or slurm, got {engine!r}")
-    calc = calculator or DEFAULT_CALCULATOR
-    try:
-        check_elements(["Li", *elements], calc)
-    except ValueError as exc:
-        fail(str(exc))
-    spec = CalculatorSpec.make(calc)
-    store = open_store(db)
-    eng = engine_from_section(EngineSection(kind=engine, workers=workers))
-    protos = _split(prototypes) if prototypes else None
-    runs = []
-    files: dict[str, Any] = {}
-    try:
-        for el in elements:
-            run = run_discovery(
-                el,
-                spec,
-                store,
-                eng,
-                progress_factory(disable=json_out),
-                max_atoms=max_atoms,
-                prototypes=protos,
-                max_e_hull_eV_atom=max_e_hull,
-            )
-            runs.append(run)
-            files[f"Li-{el}"] = _write_hull_files(run, outdir, max_e_hull, calc)
-            if not json_out:
-                _print_hull(run, max_e_hull)
-    finally:
-        eng.close()
-    cands = CandidateSet(
-        tuple(c for r in runs for c in r.discovered),
-        {
-            "command": "alloyscreen candidates discover",
-            "systems": [f"Li-{e}" for e in elements],
-            "calculator": calc,
-            "max_atoms": runs[0].enumeration.max_atoms,
-            "max_e_hull_eV_atom": max_e_hull,
-            "relax_options": "alloyscreen.tasks.STANDARD_RELAX_OPTIONS (symmetry kept)",
-            "counts": {f"Li-{r.element}": len(r.discovered) for r in runs},
-        },
+    result = discover_phases(
+        _split(system),
+        db,
+        calculator=calculator,
+        max_atoms=max_atoms,
+        prototypes=_split(prototypes) if prototypes else None,
+        max_e_hull_eV_atom=max_e_hull,
+        engine_kind=engine,
+        workers=workers,
+        outdir=outdir,
+        output=output,
+        progress=progress_factory(disable=json_out),
     )
-    created = datetime.now(UTC).replace(microsecond=0).isoformat()
-    path = save_candidates(cands, output or outdir / "discovered.json", created=created)
+    runs, files, path, calc = result.runs, result.files, result.path, result.calculator
+    if not json_out:
+        for run in runs:
+            _print_hull(run, max_e_hull)
+    cands_n = sum(len(r.discovered) for r in runs)
     n_failed = sum(len(r.failed) for r in runs)
     if json_out:
         from alloyscreen.structures.hull import hull_rows
@@ -441,7 +268,7 @@ def discover(
             }
         )
     else:
-        err_console.print(f"{len(cands)} discovered candidates -> {path}", highlight=False)
+        err_console.print(f"{cands_n} discovered candidates -> {path}", highlight=False)
         for r in runs:
             if r.failed:
                 err_console.print(f"Li-{r.element}: failed relaxations: {', '.join(r.failed)}")

@@ -199,12 +199,11 @@ def load_product_table(extra: Iterable[str | Path] | str | Path | None = None) -
     """The shipped product table, extended/overridden by the files in ``extra`` (in order).
 
     Shipped discovered (predicted) Li–M phases without a row get one from
-    :func:`alloyscreen.interphase.thermo.discovered_product_records` (relaxed volume, electronic
+    :func:`discovered_product_records` (relaxed volume, electronic
     class of a cited row in the same system), so the thermo route can use them.
     """
     records = dict(_shipped())
     sources = [PRODUCTS_FILE]
-    from alloyscreen.interphase.thermo import discovered_product_records
 
     discovered = discovered_product_records(records)  # predicted phases; only new formulas
     if discovered:
@@ -269,3 +268,52 @@ def with_relaxed_volumes(
                 )
             )
     return table.with_records(recs, f"relaxed volumes ({calculator})")
+
+
+def discovered_product_records(existing: Mapping[str, Any]) -> list[Any]:
+    """Product rows for the shipped discovered Li–M phases that ``existing`` lacks.
+
+    The molar volume is that of the discovered structure as relaxed by the discovery run
+    (volume source ``relaxed``). The electronic class is taken from a cited row of ``existing``
+    in the same binary Li–M system (e.g. Li17Ge4's for a predicted Li–Ge phase: lithiated Ge
+    conducts electrons) and says so; a system without such a row gets no record, so the product
+    table keeps asking for one.
+
+    Parameters
+    ----------
+    existing
+        Reduced formula -> :class:`ProductRecord`.
+    """
+    from alloyscreen.structures.discovery import shipped_discovered
+
+    out: dict[str, ProductRecord] = {}
+    for cand in shipped_discovered():
+        formula = formula_key(cand.structure.composition)
+        if formula in existing or formula in out:
+            continue
+        others = set(cand.elements) - {"Li"}
+        same_system = [
+            rec
+            for f, rec in sorted(existing.items())
+            if set(Composition(f).get_el_amt_dict()) == {"Li", *others}
+        ]
+        if not same_system:
+            continue
+        ref = same_system[0]
+        structure = cand.structure
+        per_atom = structure.volume / len(structure)
+        vm = per_atom * Composition(formula).num_atoms * A3_TO_CM3 * AVOGADRO
+        prov = cand.provenance
+        out[formula] = ProductRecord(
+            formula=formula,
+            molar_volume_cm3_mol=vm,
+            volume_source="relaxed",
+            metallic=ref.metallic,
+            citation=f"{prov.get('label', 'predicted')}: structure {cand.id} relaxed with "
+            f"{prov.get('relaxed_with', '?')} (alloyscreen prototype discovery)",
+            metallic_citation=f"taken from the curated row of {ref.formula} in the same Li-M "
+            f"system: {ref.metallic_citation}",
+            read_from="alloyscreen/structures/data/discovered_phases.json",
+            notes="predicted phase (no known structure shipped)",
+        )
+    return list(out.values())

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -426,57 +426,3 @@ def materials_project_entries(elements: Iterable[str], api_key: str | None = Non
             f"{exc}); check network access and MP_API_KEY"
         ) from exc
     return list(entries)
-
-
-def discovered_product_records(existing: Mapping[str, Any]) -> list[Any]:
-    """Product rows for the shipped discovered Li–M phases that ``existing`` lacks.
-
-    The molar volume is that of the discovered structure as relaxed by the discovery run
-    (volume source ``relaxed``). The electronic class is taken from a cited row of ``existing``
-    in the same binary Li–M system (e.g. Li17Ge4's for a predicted Li–Ge phase: lithiated Ge
-    conducts electrons) and says so; a system without such a row gets no record, so the product
-    table keeps asking for one.
-
-    Parameters
-    ----------
-    existing
-        Reduced formula -> :class:`alloyscreen.interphase.products.ProductRecord`.
-    """
-    from alloyscreen.interphase.products import (
-        A3_TO_CM3,
-        AVOGADRO,
-        ProductRecord,
-    )
-    from alloyscreen.structures.discovery import shipped_discovered
-
-    out: dict[str, ProductRecord] = {}
-    for cand in shipped_discovered():
-        formula = formula_key(cand.structure.composition)
-        if formula in existing or formula in out:
-            continue
-        others = set(cand.elements) - {"Li"}
-        same_system = [
-            rec
-            for f, rec in sorted(existing.items())
-            if set(Composition(f).get_el_amt_dict()) == {"Li", *others}
-        ]
-        if not same_system:
-            continue
-        ref = same_system[0]
-        structure = cand.structure
-        per_atom = structure.volume / len(structure)
-        vm = per_atom * Composition(formula).num_atoms * A3_TO_CM3 * AVOGADRO
-        prov = cand.provenance
-        out[formula] = ProductRecord(
-            formula=formula,
-            molar_volume_cm3_mol=vm,
-            volume_source="relaxed",
-            metallic=ref.metallic,
-            citation=f"{prov.get('label', 'predicted')}: structure {cand.id} relaxed with "
-            f"{prov.get('relaxed_with', '?')} (alloyscreen prototype discovery)",
-            metallic_citation=f"taken from the curated row of {ref.formula} in the same Li-M "
-            f"system: {ref.metallic_citation}",
-            read_from="alloyscreen/structures/data/discovered_phases.json",
-            notes="predicted phase (no known structure shipped)",
-        )
-    return list(out.values())
