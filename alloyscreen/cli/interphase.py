@@ -61,6 +61,17 @@ def _model(v_p: float | None, v_p_err: float):
     return EnginePercolation()
 
 
+def _observations(files: list[Path], no_observations: bool, reactions: Any, products: Any):
+    """Shipped + user observations, or None for the pure morphology model."""
+    if no_observations:
+        if files:
+            fail("--observations and --no-observations exclude each other")
+        return None
+    from alloyscreen.interphase.calibration import load_observations
+
+    return load_observations(files, reactions=reactions, products=products)
+
+
 def _floats(text: str, option: str) -> list[float]:
     try:
         values = [float(t) for t in text.split(",") if t.strip()]
@@ -98,6 +109,28 @@ def thermo_entries(
     return entries_from_results(summary.results), summary, phases
 
 
+def _verdict_record(assessment: Any, volumes: Any, observations: Any) -> dict[str, Any]:
+    """The calibrated keys (classification from the observations when they bound V_p)."""
+    from alloyscreen.interphase.calibration import calibrated_verdict, metal_key
+
+    if observations is None:
+        return {
+            "classification": assessment.classification,
+            "classification_basis": "morphology model",
+            "v_p_window": None,
+            "model_classification": assessment.classification,
+            "advice": "",
+        }
+    verdict = calibrated_verdict(
+        assessment.label,
+        assessment.v_fm,
+        metal_key(volumes),
+        assessment.classification,
+        observations,
+    )
+    return verdict.record()
+
+
 def _print_assessment(summary: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -123,8 +156,19 @@ def _print_assessment(summary: dict[str, Any]) -> None:
          if vp is not None else "V_p: never percolates"),
         (f"margin V_p - V_FM = {summary['margin']:+.4f} (borderline band ±{summary['band']:.3f})"
          if summary["margin"] is not None else "margin: unbounded"),
-        f"classification: [bold]{summary['classification']}[/bold]",
+        f"morphology model: {summary['model_classification']}",
+        f"classification: [bold]{summary['classification']}[/bold] "
+        f"(basis: {summary['classification_basis']})",
     ]  # fmt: skip
+    window = summary.get("v_p_window")
+    if window is not None:
+        hi = "unbounded" if window[1] is None else f"{window[1]:.4f}"
+        metals = ", ".join(summary.get("observation_metals") or [])
+        lines.append(f"observed V_p window ({metals}): {window[0]:.4f} < V_p <= {hi}")
+    if summary.get("advice"):
+        lines.append(f"note: {summary['advice']}")
+    for c in summary.get("observation_contradictions") or []:
+        lines.append(f"[red]contradiction:[/red] {c}")
     if summary.get("sigma_e_S_cm") is not None:
         lines.append(f"sigma_e (GEM) = {summary['sigma_e_S_cm']:.3g} S/cm")
     for line in lines:
@@ -170,9 +214,22 @@ def analyse(
     sigma_insulator: float | None = typer.Option(
         None, "--sigma-insulator", help="Insulating-matrix sigma, S/cm."
     ),
+    observations: list[Path] = typer.Option(
+        [], "--observations", help="Extra observation CSV(s) (composition,outcome[,evidence_kind...])."
+    ),
+    no_observations: bool = typer.Option(
+        False, "--no-observations", help="Pure morphology model: ignore the observations."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
-    """Reduction products against Li, V_FM, V_p, margin and SEI/MI-SEI/borderline/MCI class."""
+    """Reduction products against Li, V_FM, V_p, margin and SEI/MI-SEI/borderline/MCI class.
+
+    When observations (shipped: Su, Fu et al. 2025 asymmetric cells and XPS/impedance studies;
+    plus --observations FILE) bound V_p for the interphase's metal, the class comes from that
+    window (classification_basis = observations; compositions inside it are 'untested: run an
+    asymmetric cell'); the morphology model's V_p and class are reported beside. --v-p or
+    --no-observations give the pure model.
+    """
     from alloyscreen.interphase.classification import assess_volumes
     from alloyscreen.interphase.composition import parse_composition
     from alloyscreen.interphase.coupling import (
@@ -229,14 +286,19 @@ def analyse(
                 for e in entries
             ]
         reduction = reduce_thermo(inp, entries, route=route)
+    volumes = interphase_volumes(reduction, table)
     assessment = assess_volumes(
-        interphase_volumes(reduction, table),
+        volumes,
         morphology,
         model=_model(v_p, v_p_err),
         sigma_metal_S_cm=sigma_metal or ILLUSTRATIVE_SIGMA_METAL_S_CM,
         sigma_insulator_S_cm=sigma_insulator or ILLUSTRATIVE_SIGMA_INSULATOR_S_CM,
     )
     record = {**assessment.summary(), **extra}
+    obs = _observations(
+        observations, no_observations or v_p is not None, load_reaction_table(reactions), table
+    )
+    record.update(_verdict_record(assessment, volumes, obs))
     if json_out:
         emit_json(record)
     else:
