@@ -215,7 +215,9 @@ def analyse(
         None, "--sigma-insulator", help="Insulating-matrix sigma, S/cm."
     ),
     observations: list[Path] = typer.Option(
-        [], "--observations", help="Extra observation CSV(s) (composition,outcome[,evidence_kind...])."
+        [],
+        "--observations",
+        help="Extra observation CSV(s) (composition,outcome[,evidence_kind...]).",
     ),
     no_observations: bool = typer.Option(
         False, "--no-observations", help="Pure morphology model: ignore the observations."

@@ -198,13 +198,7 @@ class CalibrationResult:
             if self.window is None
             else {"v_p_min_exclusive": self.v_p_min, "v_p_max_inclusive": self.v_p_max},
             "contradictions": [c.message() for c in self.contradictions],
-            "overruled": [
-                c.message() + " (resolved by the rank of the evidence: "
-                + (f"{c.benign.evidence_kind or 'unspecified'} benign kept"
-                   if c.benign.rank > c.detrimental.rank
-                   else f"{c.detrimental.evidence_kind or 'unspecified'} detrimental kept") + ")"
-                for c in self.overruled
-            ],  # fmt: skip
+            "overruled": [_overruled_text(c) for c in self.overruled],
             "unexplained": [
                 f"{o.composition} is detrimental without metal (V_FM = 0): not explained by "
                 "electronic percolation"
@@ -224,6 +218,14 @@ class CalibrationResult:
                 for m in self.morphologies
             ],
         }
+
+
+def _overruled_text(c: Contradiction) -> str:
+    if c.benign.rank > c.detrimental.rank:
+        kept = f"{c.benign.evidence_kind or 'unspecified'} benign kept"
+    else:
+        kept = f"{c.detrimental.evidence_kind or 'unspecified'} detrimental kept"
+    return f"{c.message()} (resolved by the rank of the evidence: {kept})"
 
 
 def read_observations(path: str | Path) -> list[dict[str, str]]:
@@ -458,9 +460,7 @@ def calibrate_by_metal(
     return {metals: calibrate(obs) for metals, obs in groups.items()}
 
 
-def representative_v_p(
-    window: tuple[float, float | None], model_v_p: float | None = None
-) -> float:
+def representative_v_p(window: tuple[float, float | None], model_v_p: float | None = None) -> float:
     """One V_p inside a window, for quantities that need a number (the GEM conductivity of the
     growth law): the geometric mean of the bounds; ``hi / 2`` when nothing benign with metal
     bounds it from below; the model's V_p (or ``2 lo``) when nothing bounds it from above.
