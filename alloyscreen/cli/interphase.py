@@ -402,13 +402,27 @@ def design(
     v_p_err: float = typer.Option(0.0, "--v-p-err", help="Uncertainty of --v-p."),
     reactions: list[Path] = typer.Option([], "--reactions", help="Extra reaction file(s)."),
     products: list[Path] = typer.Option([], "--products", help="Extra product file(s)."),
+    observations: list[Path] = typer.Option(
+        [],
+        "--observations",
+        help="Extra observation CSV(s) (composition,outcome[,evidence_kind...]).",
+    ),
+    no_observations: bool = typer.Option(
+        False, "--no-observations", help="Pure morphology model: ignore the observations."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
     output: Path | None = typer.Option(
         None, "-o", "--output", help="Write a PNG: V_FM vs fraction against V_p bands."
     ),
 ) -> None:
-    """MI-SEI design: largest blend/doping fraction keeping V_FM below V_p minus a margin."""
+    """MI-SEI design: largest blend/doping fraction keeping V_FM below V_p minus a margin.
+
+    When observations (shipped and --observations) bound V_p for the mixture's metal, the
+    recommendation keeps V_FM the margin below the smallest V_FM observed detrimental (never below
+    the largest observed benign); the morphology limits are reported beside.
+    """
     from alloyscreen.interphase.design import (
+        calibrate_design,
         default_design_morphologies,
         design_document,
         design_mixture,
@@ -432,6 +446,13 @@ def design(
         reactions=load_reaction_table(reactions),
         products=load_product_table(products),
     )
+    obs = _observations(
+        observations,
+        no_observations or v_p is not None,
+        load_reaction_table(reactions),
+        load_product_table(products),
+    )
+    result = calibrate_design(result, obs)
     plot = plot_design(result, output) if output is not None else None
     doc = design_document(result, plot)
     if json_out:
@@ -470,6 +491,12 @@ def design(
         )
     out_console.print(table)
     out_console.print(f"x = {result.fraction_definition}", highlight=False)
+    out_console.print(
+        f"recommended x <= {result.recommended_max_fraction:.4g} (basis: {result.basis})",
+        highlight=False,
+        style="bold",
+    )
+    out_console.print(result.summary(), highlight=False)
     for label, why in result.skipped:
         err_console.print(f"skipped {label}: {why}", highlight=False)
     if plot is not None:
