@@ -221,23 +221,29 @@ def _symmetric_phrase(symmetric: CellAnalysis) -> str:
 
 
 def compare_protocol(
-    symmetric: CellAnalysis, asymmetric: list[CellAnalysis] | tuple[CellAnalysis, ...]
+    symmetric: CellAnalysis | None, asymmetric: list[CellAnalysis] | tuple[CellAnalysis, ...]
 ) -> ProtocolVerdict:
     """Judge an interphase from a symmetric cell and one or more asymmetric cells (DESIGN.md §1).
 
     Detrimental when any thin electrode ran out of Li; benign when none did; the symmetric test
-    misleads when Li is consumed but the symmetric cell did not fail.
+    misleads when Li is consumed but the symmetric cell did not fail. Without a symmetric cell
+    (None) the verdict rests on the asymmetric cells alone.
     """
     from alloyscreen.errors import InputError
 
     if not asymmetric:
         raise InputError("the protocol needs at least one asymmetric cell (thin vs thick Li)")
-    pairs = tuple((a.protocol.thin_li_um, compare_cells(symmetric, a)) for a in asymmetric)
+    pairs = (
+        ()
+        if symmetric is None
+        else tuple((a.protocol.thin_li_um, compare_cells(symmetric, a)) for a in asymmetric)
+    )
     depleted = [(a.protocol.thin_li_um, a) for a in asymmetric if a.depleted]
     shorted = [a for a in asymmetric if a.soft_short and not a.depleted]
-    misleading = bool(depleted) and not (symmetric.depleted or symmetric.soft_short)
+    sym_failed = symmetric is not None and (symmetric.depleted or symmetric.soft_short)
+    misleading = bool(depleted) and symmetric is not None and not sym_failed
     notes: list[str] = []
-    sym = _symmetric_phrase(symmetric)
+    sym = "no symmetric cell" if symmetric is None else _symmetric_phrase(symmetric)
     if depleted:
         outcome = "detrimental"
         parts = ", ".join(
@@ -266,7 +272,7 @@ def compare_protocol(
         outcome = "benign"
         hours = min(a.duration_h for a in asymmetric)
         verdict = f"{sym}, asymmetric cells survived {hours:.0f} h without depletion: benign"
-        if hours < symmetric.duration_h:
+        if symmetric is not None and hours < symmetric.duration_h:
             notes.append(
                 "the asymmetric tests ran shorter than the symmetric one; run them longer before "
                 "concluding that no Li is consumed"
