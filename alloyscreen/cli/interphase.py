@@ -310,9 +310,22 @@ def analyse(
 
 @handle_errors
 def calibrate(
-    observations: Path = typer.Argument(
-        ..., help="CSV with columns composition, outcome (benign|detrimental)[, citation, doi]."
+    observations: Path | None = typer.Argument(
+        None,
+        help="CSV with columns composition, outcome (benign|detrimental)[, evidence_kind, "
+        "citation, doi]; default: the shipped observations (unless --cells).",
     ),
+    cells: Path | None = typer.Option(
+        None,
+        "--cells",
+        help="Experiments TOML: per composition its symmetric/asymmetric cell files; outcomes "
+        "come from the asymmetric-cell protocol.",
+    ),
+    host: str | None = typer.Option(None, "--host", help="Design host (default: inferred)."),
+    metal_source: str | None = typer.Option(
+        None, "--metal-source", help="Design metal source (default: inferred)."
+    ),
+    margin: float = typer.Option(0.2, "--margin", help="Design safety margin (relative)."),
     aspect_ratios: str = typer.Option(
         "0.1,0.2,0.5,1,2,5,10", "--aspect-ratios", help="Aspect ratios to check."
     ),
@@ -323,16 +336,32 @@ def calibrate(
     no_morphologies: bool = typer.Option(
         False, "--no-morphologies", help="Only the V_p window (no percolation engine needed)."
     ),
+    map_png: Path | None = typer.Option(
+        None, "--map", help="Write a PNG map: which microstructure families fit the window."
+    ),
     reactions: list[Path] = typer.Option([], "--reactions", help="Extra reaction file(s)."),
     products: list[Path] = typer.Option([], "--products", help="Extra product file(s)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
-    """Window of V_p consistent with benign/detrimental observations; flags contradictions."""
-    from alloyscreen.interphase.calibration import calibrate_file
+    """Window of V_p consistent with benign/detrimental observations; flags contradictions.
+
+    Also per metal (``by_metal``), the tabulated microstructure families that explain each
+    window (``families``), and with --cells (or --host/--metal-source) the MI-SEI design that
+    follows from the window.
+    """
+    from alloyscreen.interphase.calibration import (
+        calibrate,
+        calibrate_by_metal,
+        load_observations,
+    )
     from alloyscreen.interphase.coupling import morphology_grid
+    from alloyscreen.interphase.families import plot_families, search_families
     from alloyscreen.interphase.products import load_product_table
     from alloyscreen.interphase.reactions import load_reaction_table
 
+    if observations is not None and cells is not None:
+        fail("give an observation CSV or --cells, not both")
+    rx, pt = load_reaction_table(reactions), load_product_table(products)
     morphs = None
     if not no_morphologies:
         morphs = morphology_grid(
@@ -340,22 +369,97 @@ def calibrate(
             [d.strip() for d in distributions.split(",") if d.strip()],
             _floats(size_ratios, "--size-ratios"),
         )
-    result = calibrate_file(
-        observations,
-        morphologies=morphs,
-        reactions=load_reaction_table(reactions),
-        products=load_product_table(products),
-    )
+    experiments = None
+    if cells is not None:
+        from alloyscreen.interphase.cell_calibration import calibrate_cells, infer_design_pair
+
+        cal = calibrate_cells(cells, reactions=rx, products=pt)
+        obs = list(cal.observations)
+        experiments = [
+            {
+                "composition": e.composition,
+                "outcome": e.outcome,
+                "verdict": e.verdict.verdict,
+                "label": e.verdict.label,
+                "symmetric": None if e.symmetric is None else str(e.symmetric),
+                "asymmetric": [str(a) for a in e.asymmetric],
+                "notes": list(e.verdict.notes),
+            }
+            for e in cal.experiments
+        ]
+        if host is None and metal_source is None:
+            pair = infer_design_pair(obs)
+            if pair is not None:
+                host, metal_source = pair
+    elif observations is not None:
+        obs = load_observations([observations], shipped=False, reactions=rx, products=pt)
+    else:
+        obs = load_observations((), shipped=True, reactions=rx, products=pt)
+    result = calibrate(obs, morphologies=morphs)
     record = result.summary()
+    if experiments is not None:
+        record["experiments"] = experiments
+    by_metal = calibrate_by_metal(obs)
+    record["by_metal"] = {}
+    families: dict[str, list[dict[str, Any]]] = {}
+    windows: list[tuple[str, tuple[float, float | None]]] = []
+    for metals, res in by_metal.items():
+        key = ", ".join(metals)
+        w = res.window
+        record["by_metal"][key] = {
+            "v_p_window": None if w is None else list(w),
+            "contradictions": [c.message() for c in res.contradictions],
+            "overruled": res.summary()["overruled"],
+            "observations": [o.composition for o in res.observations],
+        }
+        if w is not None and w[1] is not None:
+            windows.append((key, w))
+            families[key] = [m.record() for m in search_families(w)]
+    record["families"] = families
+    if map_png is not None and windows:
+        key, w = windows[0]
+        plot_families(search_families(w), w, map_png)
+        record["map"] = str(map_png)
+    design_record = None
+    if (host is None) != (metal_source is None):
+        fail("give both --host and --metal-source for a design")
+    if host is not None and metal_source is not None:
+        from alloyscreen.interphase.design import (
+            calibrate_design,
+            default_design_morphologies,
+            design_document,
+            design_mixture,
+        )
+
+        d = design_mixture(
+            host,
+            metal_source,
+            margin=margin,
+            morphologies=default_design_morphologies(),
+            reactions=rx,
+            products=pt,
+        )
+        d = calibrate_design(d, obs)
+        design_record = {
+            **design_document(d),
+            "host": host,
+            "metal_source": metal_source,
+            "fraction_definition": d.fraction_definition,
+        }
+    record["design"] = design_record
     if json_out:
         emit_json(record)
         raise typer.Exit(EXIT_OK)
+    for e in experiments or []:
+        out_console.print(f"{e['composition']}: {e['label']} - {e['verdict']}", highlight=False)
     for o in result.observations:
         out_console.print(f"{o.outcome:11s} V_FM = {o.v_fm:.4f}  {o.composition}", highlight=False)
     if result.consistent:
         hi = "unbounded" if result.v_p_max is None else f"{result.v_p_max:.4f}"
         out_console.print(
-            f"V_p window: {result.v_p_min:.4f} < V_p <= {hi}", highlight=False, style="bold"
+            f"V_p window (all observations pooled): {result.v_p_min:.4f} < V_p <= {hi}",
+            highlight=False,
+            style="bold",
         )
         for m in result.morphologies:
             mark = "consistent" if m.consistent else "excluded"
@@ -367,6 +471,22 @@ def calibrate(
         out_console.print("[bold red]contradictory observations: no V_p window[/bold red]")
         for c in result.contradictions:
             out_console.print(f"  {c.message()}", highlight=False)
+    for key, info in record["by_metal"].items():
+        w = info["v_p_window"]
+        text = "no window (contradictory)" if w is None else (
+            f"{w[0]:.4f} < V_p <= {'unbounded' if w[1] is None else f'{w[1]:.4f}'}"
+        )  # fmt: skip
+        out_console.print(f"metal {key}: {text}", highlight=False)
+        for f in families.get(key, []):
+            out_console.print(f"  {f['text']}", highlight=False)
+    if design_record is not None:
+        out_console.print(
+            f"design {host} + {metal_source}: recommended x <= "
+            f"{design_record['recommended_max_fraction']:.4g} (basis: {design_record['basis']})",
+            highlight=False,
+            style="bold",
+        )
+        out_console.print(str(design_record["summary"]), highlight=False)
     for o in result.unexplained:
         err_console.print(
             f"note: {o.composition} is detrimental without metal (not explained by percolation)"

@@ -92,7 +92,7 @@ class FamilyMatch:
                     "preset": r.preset,
                 }
                 for r in self.rows
-            ],  # fmt: skip
+            ],
         }
 
 
