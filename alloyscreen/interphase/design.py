@@ -709,8 +709,15 @@ def alloy_margins(
     products: ProductTable | None = None,
     molar_volumes: Mapping[str, float] | None = None,
     assume_metallic: bool = False,
+    v_p_window: Sequence[float | None] | None = None,
 ) -> dict[str, float | None]:
     """Percolation margin ``V_p - V_FM`` of each candidate alloy mixed into ``host``.
+
+    With ``v_p_window = (lo, hi)`` observed for the host's interphase metal (calibration), V_p is
+    the window's upper bound ``hi``, the smallest V_FM observed detrimental: a negative margin
+    then means at least as much metal as an interphase observed to consume Li (the morphology
+    model is not used). The window is that of the host's metal applied to the candidate alloys,
+    i.e. it assumes their particles take the microstructure observed in that interphase.
 
     This is the ``percolation_margin`` descriptor of the ranking: each alloy (id -> formula) is
     added to the host electrolyte at mole fraction ``fraction`` (kind ``alloy``), and the margin
@@ -739,6 +746,10 @@ def alloy_margins(
 
     if not (0 <= fraction <= 1):
         raise InputError(f"fraction must be in [0, 1], got {fraction!r}")
+    if v_p_window is not None and v_p_window[1] is not None:
+        from alloyscreen.interphase.coupling import FixedThreshold
+
+        model = FixedThreshold(float(v_p_window[1]), 0.0, source="observed V_p window")
     model = model or default_model()
     morphology = morphology or Morphology()
     th = model.threshold(morphology)
@@ -848,4 +859,7 @@ def interphase_step(
         design = design_document(result, plot)
     elif host or source:
         raise InputError("[steps.interphase] needs both host and metal_source for a design")
-    return {"assessments": assessments, "design": design}
+    window = None
+    if design is not None and design.get("basis") == "observations":
+        window = design.get("v_p_window")
+    return {"assessments": assessments, "design": design, "v_p_window": window}
