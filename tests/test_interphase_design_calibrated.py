@@ -30,8 +30,16 @@ def run(*args: str):
 
 
 def test_cli_design_recommendation_inside_the_papers_bounds(tmp_path):
-    res = run("design", "--host", "Li6PS5Cl", "--metal-source", "Li10GeP2S12", "--json",
-              "-o", str(tmp_path / "d.png"))  # fmt: skip
+    res = run(
+        "design",
+        "--host",
+        "Li6PS5Cl",
+        "--metal-source",
+        "Li10GeP2S12",
+        "--json",
+        "-o",
+        str(tmp_path / "d.png"),
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc["basis"] == "observations"
@@ -43,8 +51,15 @@ def test_cli_design_recommendation_inside_the_papers_bounds(tmp_path):
     assert "untested" in doc["summary"]
     assert (tmp_path / "d.png").stat().st_size > 10_000
     pure = json.loads(
-        run("design", "--host", "Li6PS5Cl", "--metal-source", "Li10GeP2S12", "--json",
-            "--no-observations").stdout  # fmt: skip
+        run(
+            "design",
+            "--host",
+            "Li6PS5Cl",
+            "--metal-source",
+            "Li10GeP2S12",
+            "--json",
+            "--no-observations",
+        ).stdout
     )
     assert pure["basis"] == "morphology model"
     assert pure["recommended_max_fraction"] == pytest.approx(pure["table"][0]["max_fraction"])
@@ -54,9 +69,7 @@ def test_cli_design_recommendation_inside_the_papers_bounds(tmp_path):
 def test_design_places_the_four_observations_on_the_blend_line():
     result = design_mixture("Li6PS5Cl", "Li10GeP2S12", morphologies=[], model=STUB)
     result = calibrate_design(result, shipped_observations())
-    on_line = {
-        (o["composition"], o["evidence_kind"]): o for o in result.calibration.observations
-    }
+    on_line = {(o["composition"], o["evidence_kind"]): o for o in result.calibration.observations}
     fractions = {c: o["fraction"] for (c, k), o in on_line.items() if k == "asymmetric_cell"}
     assert fractions == pytest.approx(
         {
@@ -124,8 +137,11 @@ def test_alloy_margins_use_the_windows_upper_bound():
     window = calibrate_by_metal(shipped_observations())[("Li17Ge4",)].window
     m_obs = alloy_margins({"a": "Li17Ge4"}, "Li6PS5Cl", fraction=0.05, v_p_window=window)
     m_model = alloy_margins(
-        {"a": "Li17Ge4"}, "Li6PS5Cl", fraction=0.05, model=STUB,
+        {"a": "Li17Ge4"},
+        "Li6PS5Cl",
+        fraction=0.05,
+        model=STUB,
         morphology=default_design_morphologies()[0],
-    )  # fmt: skip
+    )
     # same V_FM, different V_p: the difference is V_p(model) - V_p(window upper bound)
     assert m_model["a"] - m_obs["a"] == pytest.approx(0.08703 - window[1])
