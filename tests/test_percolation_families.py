@@ -70,3 +70,24 @@ def test_open_window_is_handled():
     spheres_like = matches[0]
     assert spheres_like.consistent  # low-AR needles have V_p > 0.2
     assert all(b <= 5.0 for _, b in spheres_like.ranges)
+
+
+def test_cli_families(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from alloyscreen.cli import build_app
+
+    runner = CliRunner()
+    res = runner.invoke(build_app(), ["percolation", "families", "--window",
+                                      f"{WINDOW[0]},{WINDOW[1]}", "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    consistent = {f["family"] for f in doc["families"] if f["consistent"]}
+    assert "random needles (prolate spheroids)" in consistent
+    assert "enveloped spheres, d = 1" not in consistent
+    for bad in ("0.05,0.01", "x,y", "0.1"):
+        assert (
+            runner.invoke(build_app(), ["percolation", "families", "--window", bad]).exit_code == 2
+        )
