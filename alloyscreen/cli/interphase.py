@@ -65,7 +65,10 @@ def _observations(files: list[Path], no_observations: bool, reactions: Any, prod
     """Shipped + user observations, or None for the pure morphology model."""
     if no_observations:
         if files:
-            fail("--observations and --no-observations exclude each other")
+            fail(
+                "--observations cannot be combined with --no-observations or --v-p (both give "
+                "the pure morphology model)"
+            )
         return None
     from alloyscreen.interphase.calibration import load_observations
 

@@ -166,7 +166,12 @@ def calibrated_growth_law(
     )
     from alloyscreen.interphase.classification import assess_volumes
     from alloyscreen.interphase.composition import parse_composition
-    from alloyscreen.interphase.coupling import Morphology, Threshold, default_model
+    from alloyscreen.interphase.coupling import (
+        CONDUCTIVITY_EXPONENT_3D,
+        Morphology,
+        Threshold,
+        default_model,
+    )
     from alloyscreen.interphase.products import load_product_table
     from alloyscreen.interphase.reactions import reduce_curated
     from alloyscreen.interphase.volumes import interphase_volumes
@@ -198,7 +203,7 @@ def calibrated_growth_law(
             Threshold(v_rep, 0.0, morphology, "observed window"),
             assessment.sigma_metal_S_cm,
             assessment.sigma_insulator_S_cm,
-            2.0,
+            CONDUCTIVITY_EXPONENT_3D,
         )
     if sigma_ion_S_cm is None:
         sigma_ion_S_cm = (
