@@ -250,7 +250,7 @@ def test_lookup_table_and_interpolation():
     sph = lookup_critical_volume_fraction()
     assert abs(sph.phi_c - PHI_C_SPHERES) < 0.005
     with pytest.raises(InputError):
-        lookup_critical_volume_fraction("spheroid", 200.0, compute_missing=False)  # beyond the tables
+        lookup_critical_volume_fraction("spheroid", 200.0, compute_missing=False)
     env = lookup_critical_volume_fraction(
         distribution="enveloped", shell_thickness=0.3, tunnelling_distance=0.2
     )
