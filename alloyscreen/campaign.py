@@ -192,7 +192,8 @@ def interphase_step(
     """``[steps.interphase]``: MI-SEI design (host + metal source) and per-alloy margins.
 
     The design (summary, table, plot) and the percolation margin of every alloy candidate —
-    V_p of the chosen morphology minus V_FM when the alloy is mixed into the host at
+    V_p (the observed window's upper bound when the shipped observations bound V_p for the
+    design's metal, else that of the chosen morphology) minus V_FM when the alloy is mixed into the host at
     ``alloy_fraction`` (mole fraction, default 0.1) — are saved in the store as documents, so
     ``rank`` and ``report`` find them later. Alloys without a cited electronic class are treated
     as metallic when ``assume_metallic`` (default true: Li–M intermetallics of the screen are
@@ -237,6 +238,7 @@ def interphase_step(
             morphology=morphology,
             molar_volumes=volumes,
             assume_metallic=bool(options.get("assume_metallic", True)),
+            v_p_window=outcome.get("v_p_window"),  # observed window of the host's metal, if any
         )
         store.put_document("margins", margins)
     return outputs

@@ -11,6 +11,11 @@ safety            ``percolation_margin``       higher     interphase design (V_p
 stability         ``e_above_hull_eV_atom``     lower      relax (hull of the same calculator)
 ================  ===========================  =========  ===============================
 
+Safety: V_p is the upper bound of the observed V_p window of the host's interphase metal when
+shipped observations bound it (the smallest V_FM observed detrimental, e.g. the LPSC:LGPS 4:1
+interphase of Su, Fu et al. 2025), else the morphology model's V_p (the campaign's interphase
+step decides; :func:`alloyscreen.interphase.design.alloy_margins`).
+
 Default weights 0.35 / 0.35 / 0.15 / 0.15: Li affinity and Li mobility are the two screening
 descriptors the perspective behind this project asks for; safety and stability break ties.
 

@@ -85,6 +85,15 @@ DESIGN_COLUMNS = (
     "limited_by",
     "gain_vs_baseline",
 )
+OBSERVATION_COLUMNS = (
+    "composition",
+    "fraction",
+    "v_fm",
+    "outcome",
+    "evidence_kind",
+    "citation",
+    "doi",
+)
 TABLE_COLUMNS = (
     "rank",
     "id",
@@ -514,7 +523,34 @@ def write_report(
         if design.get("table"):
             des.table_records = [dict(row) for row in design["table"]]
             des.table_columns = DESIGN_COLUMNS
+        if design.get("recommended_max_fraction") is not None:
+            window = design.get("v_p_window")
+            text = (
+                f"Recommended x <= {float(design['recommended_max_fraction']):.3g} "
+                f"(basis: {design.get('basis', 'morphology model')})"
+            )
+            if window:
+                hi = "unbounded" if window[1] is None else f"{float(window[1]):.4f}"
+                text += f"; observed V_p window {float(window[0]):.4f} < V_p <= {hi}"
+            des.paragraphs.append(text + ".")
         sections.append(des)
+        observed = [
+            {**o, "fraction": o.get("fraction")}
+            for o in ((design.get("calibration") or {}).get("observations") or [])
+        ]
+        if observed:
+            sections.append(
+                Section(
+                    "Observations behind the design",
+                    [
+                        "Benign (self-limiting) and detrimental (Li-consuming) interphases of "
+                        "this host and metal; markers in the design plot at their V_FM. Evidence "
+                        "ranks asymmetric cell > symmetric cell > XPS/impedance."
+                    ],
+                    table_records=observed,
+                    table_columns=OBSERVATION_COLUMNS,
+                )
+            )
 
     sections.append(Section("Limits of these results", list(LIMITS)))
     md, page = _render(title, sections)

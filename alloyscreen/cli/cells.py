@@ -1,12 +1,18 @@
-"""CLI commands: ``alloyscreen cells analyze`` and ``alloyscreen cells simulate``."""
+"""CLI commands: ``alloyscreen cells analyze``, ``cells simulate`` and ``cells compare``."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
 
 from alloyscreen.cli._common import emit_json, err_console, fail, out_console, progress_bar
+
+#: Default test length of ``cells simulate`` (h): long enough that a 20 um thin electrode at an
+#: average CE of 0.96 (0.02 mAh/cm2 lost per 2-h cycle of 0.5 mAh/cm2; 4.12 mAh/cm2 of Li)
+#: depletes (~410 h), with room for slower losses.
+DEFAULT_MAX_HOURS = 2000.0
 
 
 def _parse_columns(text: str | None) -> dict[str, str] | None:
@@ -147,7 +153,20 @@ def register(app: typer.Typer) -> None:
             "--interphase-sigma-ion-S-cm",
             help="Interphase Li+ conductivity, S/cm (default: the model's illustrative 1e-5).",
         ),
-        cycles: int = typer.Option(100, "--cycles", help="Number of cycles."),
+        composition: str | None = typer.Option(
+            None,
+            "--composition",
+            help="Electrolyte/blend: growth law from its calibrated interphase class "
+            "(e.g. 'Li6PS5Cl:Li10GeP2S12=4:1').",
+        ),
+        cycles: int | None = typer.Option(
+            None, "--cycles", help="Number of cycles (default: as many as --max-hours allows)."
+        ),
+        max_hours: float = typer.Option(
+            DEFAULT_MAX_HOURS,
+            "--max-hours",
+            help="Stop the test after this many hours if the cell has not failed.",
+        ),
         current_mA_cm2: float = typer.Option(0.5, "--current-mA-cm2", help="mA/cm2."),
         capacity_mAh_cm2: float = typer.Option(0.5, "--capacity-mAh-cm2", help="mAh/cm2."),
         area_cm2: float = typer.Option(0.785, "--area-cm2", help="Electrode area, cm2."),
@@ -171,13 +190,22 @@ def register(app: typer.Typer) -> None:
 
         if ce is not None and sigma_e is not None:
             fail("give either --ce or --interphase-sigma-S-cm, not both")
-        if sigma_ion is not None and sigma_e is None:
-            fail("--interphase-sigma-ion-S-cm needs --interphase-sigma-S-cm")
+        if composition is not None and sigma_e is not None:
+            fail("give either --composition or --interphase-sigma-S-cm, not both")
+        if sigma_ion is not None and sigma_e is None and composition is None:
+            fail("--interphase-sigma-ion-S-cm needs --interphase-sigma-S-cm or --composition")
+        verdict = None
         try:
             interphase = None
             if sigma_e is not None:
                 extra = {} if sigma_ion is None else {"sigma_ion_S_cm": sigma_ion}
                 interphase = InterphaseGrowth.from_sigma_e(sigma_e, **extra)
+            if composition is not None:
+                from alloyscreen.interphase.growth import calibrated_growth_law
+
+                interphase, verdict = calibrated_growth_law(composition, sigma_ion_S_cm=sigma_ion)
+            if cycles is None:
+                cycles = max(1, math.ceil(max_hours / (2.0 * capacity_mAh_cm2 / current_mA_cm2)))
             cfg = CellConfig(
                 kind=config,
                 thin_li_um=thin_li_um,
@@ -192,6 +220,7 @@ def register(app: typer.Typer) -> None:
                 points_per_half_cycle=points,
                 noise_V=noise_V,
                 seed=seed,
+                max_hours=max_hours,
             )
         except InputError as exc:
             fail(str(exc))
@@ -210,6 +239,11 @@ def register(app: typer.Typer) -> None:
         summary = to_jsonable(result.summary)
         summary["output"] = str(output)
         summary["n_records"] = len(result.table)
+        summary["max_hours"] = max_hours
+        if verdict is not None:
+            summary["composition"] = composition
+            summary["interphase_class"] = verdict.classification
+            summary["classification_basis"] = verdict.basis
         if json_out:
             emit_json(summary)
             return
@@ -221,5 +255,72 @@ def register(app: typer.Typer) -> None:
             )
         else:
             err_console.print(f"  no failure in {s.n_cycles_completed} cycles")
+
+    @cells_app.command("compare")
+    def compare(
+        symmetric: Path = typer.Argument(..., help="Symmetric cell file (thick Li both sides)."),
+        asymmetric: list[Path] = typer.Argument(
+            ..., help="Asymmetric cell file(s) (thin vs thick Li)."
+        ),
+        thin_li_um: str | None = typer.Option(
+            None,
+            "--thin-li-um",
+            help="Thin Li thickness of each asymmetric file, comma-separated (default: the "
+            "files' metadata, as written by 'cells simulate').",
+        ),
+        thick_li_um: float = typer.Option(100.0, "--thick-li-um", help="Thick Li thickness, um."),
+        current_mA_cm2: float = typer.Option(0.5, "--current-mA-cm2", help="mA/cm2."),
+        capacity_mAh_cm2: float = typer.Option(0.5, "--capacity-mAh-cm2", help="mAh/cm2."),
+        area_cm2: float = typer.Option(0.785, "--area-cm2", help="Electrode area, cm2."),
+        cutoff_V: float = typer.Option(5.0, "--cutoff-V", help="Tester voltage limit, V."),
+        columns: str | None = typer.Option(None, "--columns", help="CSV column mapping."),
+        output: Path | None = typer.Option(
+            None, "-o", "--output", help="Write a PNG: profiles and polarization of every cell."
+        ),
+        json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    ) -> None:
+        """The asymmetric-cell protocol's verdict: benign, or detrimental (symmetric misleading)."""
+        from alloyscreen.errors import InputError, MissingExtraError
+        from alloyscreen.experiments.cells.protocol import compare_files, plot_protocol
+
+        thins = None
+        if thin_li_um:
+            try:
+                thins = [float(t) for t in thin_li_um.split(",") if t.strip()]
+            except ValueError:
+                fail(f"--thin-li-um: {thin_li_um!r} is not a comma-separated list of numbers")
+        try:
+            verdict, records = compare_files(
+                symmetric,
+                asymmetric,
+                thin_li_um=thins,
+                thick_li_um=thick_li_um,
+                current_mA_cm2=current_mA_cm2,
+                capacity_mAh_cm2=capacity_mAh_cm2,
+                area_cm2=area_cm2,
+                cutoff_V=cutoff_V,
+                columns=_parse_columns(columns),
+            )
+        except (InputError, MissingExtraError) as exc:
+            fail(str(exc))
+        record = verdict.record()
+        record["files"] = {
+            "symmetric": str(symmetric),
+            "asymmetric": [str(r.path) for r in records[1:]],
+        }
+        if output is not None:
+            plot_protocol(records, verdict, output)
+            record["plot"] = str(output)
+        if json_out:
+            emit_json(record)
+            return
+        out_console.print(f"[bold]{verdict.label}[/bold]: {verdict.verdict}", highlight=False)
+        for thin, v in verdict.pairs:
+            out_console.print(f"  {thin:g} um: {v.asymmetric_reading}", highlight=False)
+        out_console.print(f"  symmetric: {verdict.pairs[0][1].symmetric_reading}", highlight=False)
+        for note in verdict.notes:
+            err_console.print(f"note: {note}", highlight=False)
+        if output is not None:
+            err_console.print(f"plot: {output}")
 
     app.add_typer(cells_app, name="cells")

@@ -61,6 +61,20 @@ def _model(v_p: float | None, v_p_err: float):
     return EnginePercolation()
 
 
+def _observations(files: list[Path], no_observations: bool, reactions: Any, products: Any):
+    """Shipped + user observations, or None for the pure morphology model."""
+    if no_observations:
+        if files:
+            fail(
+                "--observations cannot be combined with --no-observations or --v-p (both give "
+                "the pure morphology model)"
+            )
+        return None
+    from alloyscreen.interphase.calibration import load_observations
+
+    return load_observations(files, reactions=reactions, products=products)
+
+
 def _floats(text: str, option: str) -> list[float]:
     try:
         values = [float(t) for t in text.split(",") if t.strip()]
@@ -98,6 +112,28 @@ def thermo_entries(
     return entries_from_results(summary.results), summary, phases
 
 
+def _verdict_record(assessment: Any, volumes: Any, observations: Any) -> dict[str, Any]:
+    """The calibrated keys (classification from the observations when they bound V_p)."""
+    from alloyscreen.interphase.calibration import calibrated_verdict, metal_key
+
+    if observations is None:
+        return {
+            "classification": assessment.classification,
+            "classification_basis": "morphology model",
+            "v_p_window": None,
+            "model_classification": assessment.classification,
+            "advice": "",
+        }
+    verdict = calibrated_verdict(
+        assessment.label,
+        assessment.v_fm,
+        metal_key(volumes),
+        assessment.classification,
+        observations,
+    )
+    return verdict.record()
+
+
 def _print_assessment(summary: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -123,8 +159,19 @@ def _print_assessment(summary: dict[str, Any]) -> None:
          if vp is not None else "V_p: never percolates"),
         (f"margin V_p - V_FM = {summary['margin']:+.4f} (borderline band ±{summary['band']:.3f})"
          if summary["margin"] is not None else "margin: unbounded"),
-        f"classification: [bold]{summary['classification']}[/bold]",
+        f"morphology model: {summary['model_classification']}",
+        f"classification: [bold]{summary['classification']}[/bold] "
+        f"(basis: {summary['classification_basis']})",
     ]  # fmt: skip
+    window = summary.get("v_p_window")
+    if window is not None:
+        hi = "unbounded" if window[1] is None else f"{window[1]:.4f}"
+        metals = ", ".join(summary.get("observation_metals") or [])
+        lines.append(f"observed V_p window ({metals}): {window[0]:.4f} < V_p <= {hi}")
+    if summary.get("advice"):
+        lines.append(f"note: {summary['advice']}")
+    for c in summary.get("observation_contradictions") or []:
+        lines.append(f"[red]contradiction:[/red] {c}")
     if summary.get("sigma_e_S_cm") is not None:
         lines.append(f"sigma_e (GEM) = {summary['sigma_e_S_cm']:.3g} S/cm")
     for line in lines:
@@ -170,9 +217,24 @@ def analyse(
     sigma_insulator: float | None = typer.Option(
         None, "--sigma-insulator", help="Insulating-matrix sigma, S/cm."
     ),
+    observations: list[Path] = typer.Option(
+        [],
+        "--observations",
+        help="Extra observation CSV(s) (composition,outcome[,evidence_kind...]).",
+    ),
+    no_observations: bool = typer.Option(
+        False, "--no-observations", help="Pure morphology model: ignore the observations."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
-    """Reduction products against Li, V_FM, V_p, margin and SEI/MI-SEI/borderline/MCI class."""
+    """Reduction products against Li, V_FM, V_p, margin and SEI/MI-SEI/borderline/MCI class.
+
+    When observations (shipped: Su, Fu et al. 2025 asymmetric cells and XPS/impedance studies;
+    plus --observations FILE) bound V_p for the interphase's metal, the class comes from that
+    window (classification_basis = observations; compositions inside it are 'untested: run an
+    asymmetric cell'); the morphology model's V_p and class are reported beside. --v-p or
+    --no-observations give the pure model.
+    """
     from alloyscreen.interphase.classification import assess_volumes
     from alloyscreen.interphase.composition import parse_composition
     from alloyscreen.interphase.coupling import (
@@ -229,14 +291,19 @@ def analyse(
                 for e in entries
             ]
         reduction = reduce_thermo(inp, entries, route=route)
+    volumes = interphase_volumes(reduction, table)
     assessment = assess_volumes(
-        interphase_volumes(reduction, table),
+        volumes,
         morphology,
         model=_model(v_p, v_p_err),
         sigma_metal_S_cm=sigma_metal or ILLUSTRATIVE_SIGMA_METAL_S_CM,
         sigma_insulator_S_cm=sigma_insulator or ILLUSTRATIVE_SIGMA_INSULATOR_S_CM,
     )
     record = {**assessment.summary(), **extra}
+    obs = _observations(
+        observations, no_observations or v_p is not None, load_reaction_table(reactions), table
+    )
+    record.update(_verdict_record(assessment, volumes, obs))
     if json_out:
         emit_json(record)
     else:
@@ -246,9 +313,22 @@ def analyse(
 
 @handle_errors
 def calibrate(
-    observations: Path = typer.Argument(
-        ..., help="CSV with columns composition, outcome (benign|detrimental)[, citation, doi]."
+    observations: Path | None = typer.Argument(
+        None,
+        help="CSV with columns composition, outcome (benign|detrimental)[, evidence_kind, "
+        "citation, doi]; default: the shipped observations (unless --cells).",
     ),
+    cells: Path | None = typer.Option(
+        None,
+        "--cells",
+        help="Experiments TOML: per composition its symmetric/asymmetric cell files; outcomes "
+        "come from the asymmetric-cell protocol.",
+    ),
+    host: str | None = typer.Option(None, "--host", help="Design host (default: inferred)."),
+    metal_source: str | None = typer.Option(
+        None, "--metal-source", help="Design metal source (default: inferred)."
+    ),
+    margin: float = typer.Option(0.2, "--margin", help="Design safety margin (relative)."),
     aspect_ratios: str = typer.Option(
         "0.1,0.2,0.5,1,2,5,10", "--aspect-ratios", help="Aspect ratios to check."
     ),
@@ -259,16 +339,32 @@ def calibrate(
     no_morphologies: bool = typer.Option(
         False, "--no-morphologies", help="Only the V_p window (no percolation engine needed)."
     ),
+    map_png: Path | None = typer.Option(
+        None, "--map", help="Write a PNG map: which microstructure families fit the window."
+    ),
     reactions: list[Path] = typer.Option([], "--reactions", help="Extra reaction file(s)."),
     products: list[Path] = typer.Option([], "--products", help="Extra product file(s)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
-    """Window of V_p consistent with benign/detrimental observations; flags contradictions."""
-    from alloyscreen.interphase.calibration import calibrate_file
+    """Window of V_p consistent with benign/detrimental observations; flags contradictions.
+
+    Also per metal (``by_metal``), the tabulated microstructure families that explain each
+    window (``families``), and with --cells (or --host/--metal-source) the MI-SEI design that
+    follows from the window.
+    """
+    from alloyscreen.interphase.calibration import (
+        calibrate,
+        calibrate_by_metal,
+        load_observations,
+    )
     from alloyscreen.interphase.coupling import morphology_grid
+    from alloyscreen.interphase.families import plot_families, search_families
     from alloyscreen.interphase.products import load_product_table
     from alloyscreen.interphase.reactions import load_reaction_table
 
+    if observations is not None and cells is not None:
+        fail("give an observation CSV or --cells, not both")
+    rx, pt = load_reaction_table(reactions), load_product_table(products)
     morphs = None
     if not no_morphologies:
         morphs = morphology_grid(
@@ -276,22 +372,97 @@ def calibrate(
             [d.strip() for d in distributions.split(",") if d.strip()],
             _floats(size_ratios, "--size-ratios"),
         )
-    result = calibrate_file(
-        observations,
-        morphologies=morphs,
-        reactions=load_reaction_table(reactions),
-        products=load_product_table(products),
-    )
+    experiments = None
+    if cells is not None:
+        from alloyscreen.interphase.cell_calibration import calibrate_cells, infer_design_pair
+
+        cal = calibrate_cells(cells, reactions=rx, products=pt)
+        obs = list(cal.observations)
+        experiments = [
+            {
+                "composition": e.composition,
+                "outcome": e.outcome,
+                "verdict": e.verdict.verdict,
+                "label": e.verdict.label,
+                "symmetric": None if e.symmetric is None else str(e.symmetric),
+                "asymmetric": [str(a) for a in e.asymmetric],
+                "notes": list(e.verdict.notes),
+            }
+            for e in cal.experiments
+        ]
+        if host is None and metal_source is None:
+            pair = infer_design_pair(obs)
+            if pair is not None:
+                host, metal_source = pair
+    elif observations is not None:
+        obs = load_observations([observations], shipped=False, reactions=rx, products=pt)
+    else:
+        obs = load_observations((), shipped=True, reactions=rx, products=pt)
+    result = calibrate(obs, morphologies=morphs)
     record = result.summary()
+    if experiments is not None:
+        record["experiments"] = experiments
+    by_metal = calibrate_by_metal(obs)
+    record["by_metal"] = {}
+    families: dict[str, list[dict[str, Any]]] = {}
+    windows: list[tuple[str, tuple[float, float | None]]] = []
+    for metals, res in by_metal.items():
+        key = ", ".join(metals)
+        w = res.window
+        record["by_metal"][key] = {
+            "v_p_window": None if w is None else list(w),
+            "contradictions": [c.message() for c in res.contradictions],
+            "overruled": res.summary()["overruled"],
+            "observations": [o.composition for o in res.observations],
+        }
+        if w is not None and w[1] is not None:
+            windows.append((key, w))
+            families[key] = [m.record() for m in search_families(w)]
+    record["families"] = families
+    if map_png is not None and windows:
+        key, w = windows[0]
+        plot_families(search_families(w), w, map_png)
+        record["map"] = str(map_png)
+    design_record = None
+    if (host is None) != (metal_source is None):
+        fail("give both --host and --metal-source for a design")
+    if host is not None and metal_source is not None:
+        from alloyscreen.interphase.design import (
+            calibrate_design,
+            default_design_morphologies,
+            design_document,
+            design_mixture,
+        )
+
+        d = design_mixture(
+            host,
+            metal_source,
+            margin=margin,
+            morphologies=default_design_morphologies(),
+            reactions=rx,
+            products=pt,
+        )
+        d = calibrate_design(d, obs)
+        design_record = {
+            **design_document(d),
+            "host": host,
+            "metal_source": metal_source,
+            "fraction_definition": d.fraction_definition,
+        }
+    record["design"] = design_record
     if json_out:
         emit_json(record)
         raise typer.Exit(EXIT_OK)
+    for e in experiments or []:
+        out_console.print(f"{e['composition']}: {e['label']} - {e['verdict']}", highlight=False)
     for o in result.observations:
         out_console.print(f"{o.outcome:11s} V_FM = {o.v_fm:.4f}  {o.composition}", highlight=False)
     if result.consistent:
         hi = "unbounded" if result.v_p_max is None else f"{result.v_p_max:.4f}"
         out_console.print(
-            f"V_p window: {result.v_p_min:.4f} < V_p <= {hi}", highlight=False, style="bold"
+            f"V_p window (all observations pooled): {result.v_p_min:.4f} < V_p <= {hi}",
+            highlight=False,
+            style="bold",
         )
         for m in result.morphologies:
             mark = "consistent" if m.consistent else "excluded"
@@ -303,6 +474,22 @@ def calibrate(
         out_console.print("[bold red]contradictory observations: no V_p window[/bold red]")
         for c in result.contradictions:
             out_console.print(f"  {c.message()}", highlight=False)
+    for key, info in record["by_metal"].items():
+        w = info["v_p_window"]
+        text = "no window (contradictory)" if w is None else (
+            f"{w[0]:.4f} < V_p <= {'unbounded' if w[1] is None else f'{w[1]:.4f}'}"
+        )  # fmt: skip
+        out_console.print(f"metal {key}: {text}", highlight=False)
+        for f in families.get(key, []):
+            out_console.print(f"  {f['text']}", highlight=False)
+    if design_record is not None:
+        out_console.print(
+            f"design {host} + {metal_source}: recommended x <= "
+            f"{design_record['recommended_max_fraction']:.4g} (basis: {design_record['basis']})",
+            highlight=False,
+            style="bold",
+        )
+        out_console.print(str(design_record["summary"]), highlight=False)
     for o in result.unexplained:
         err_console.print(
             f"note: {o.composition} is detrimental without metal (not explained by percolation)"
@@ -338,13 +525,27 @@ def design(
     v_p_err: float = typer.Option(0.0, "--v-p-err", help="Uncertainty of --v-p."),
     reactions: list[Path] = typer.Option([], "--reactions", help="Extra reaction file(s)."),
     products: list[Path] = typer.Option([], "--products", help="Extra product file(s)."),
+    observations: list[Path] = typer.Option(
+        [],
+        "--observations",
+        help="Extra observation CSV(s) (composition,outcome[,evidence_kind...]).",
+    ),
+    no_observations: bool = typer.Option(
+        False, "--no-observations", help="Pure morphology model: ignore the observations."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
     output: Path | None = typer.Option(
         None, "-o", "--output", help="Write a PNG: V_FM vs fraction against V_p bands."
     ),
 ) -> None:
-    """MI-SEI design: largest blend/doping fraction keeping V_FM below V_p minus a margin."""
+    """MI-SEI design: largest blend/doping fraction keeping V_FM below V_p minus a margin.
+
+    When observations (shipped and --observations) bound V_p for the mixture's metal, the
+    recommendation keeps V_FM the margin below the smallest V_FM observed detrimental (never below
+    the largest observed benign); the morphology limits are reported beside.
+    """
     from alloyscreen.interphase.design import (
+        calibrate_design,
         default_design_morphologies,
         design_document,
         design_mixture,
@@ -368,6 +569,13 @@ def design(
         reactions=load_reaction_table(reactions),
         products=load_product_table(products),
     )
+    obs = _observations(
+        observations,
+        no_observations or v_p is not None,
+        load_reaction_table(reactions),
+        load_product_table(products),
+    )
+    result = calibrate_design(result, obs)
     plot = plot_design(result, output) if output is not None else None
     doc = design_document(result, plot)
     if json_out:
@@ -406,6 +614,12 @@ def design(
         )
     out_console.print(table)
     out_console.print(f"x = {result.fraction_definition}", highlight=False)
+    out_console.print(
+        f"recommended x <= {result.recommended_max_fraction:.4g} (basis: {result.basis})",
+        highlight=False,
+        style="bold",
+    )
+    out_console.print(result.summary(), highlight=False)
     for label, why in result.skipped:
         err_console.print(f"skipped {label}: {why}", highlight=False)
     if plot is not None:

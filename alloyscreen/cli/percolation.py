@@ -1,4 +1,4 @@
-"""CLI commands: ``percolation lattice|particles|conductivity|fit|map``."""
+"""CLI commands: ``percolation lattice|particles|conductivity|fit|map|families``."""
 
 from __future__ import annotations
 
@@ -338,6 +338,45 @@ def design_map_cmd(
         txt = f"{p.phi_c:.4f} ± {p.phi_c_err:.4f}" if p.percolates else f"no percolation ({p.note})"
         err_console.print(f"{vary} = {x:g}: V_p = {txt}", highlight=False)
     err_console.print(f"map written to {png}", highlight=False)
+
+
+@percolation_app.command("families")
+@handle_errors
+def families(
+    window: str = typer.Option(
+        ...,
+        "--window",
+        help="Observed V_p window LOW,HIGH (LOW exclusive, HIGH inclusive; HIGH may be 'inf'), "
+        "e.g. from 'alloyscreen interphase calibrate'.",
+    ),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write the map (PNG)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+) -> None:
+    """Which tabulated microstructure families have V_p inside a window (table lookups only)."""
+    import math
+
+    from alloyscreen.interphase.families import plot_families, search_families
+
+    parts = [t.strip() for t in window.split(",")]
+    try:
+        lo, hi = float(parts[0]), float(parts[1])
+    except (ValueError, IndexError):
+        fail(f"--window must be LOW,HIGH numbers, not {window!r}")
+    if not (0 <= lo < hi <= (math.inf if math.isinf(hi) else 1.0)):
+        fail(f"--window needs 0 <= LOW < HIGH <= 1 (HIGH may be inf), got {window!r}")
+    w = (lo, None if math.isinf(hi) else hi)
+    matches = search_families(w)
+    record: dict[str, Any] = {"v_p_window": list(w), "families": [m.record() for m in matches]}
+    if output is not None:
+        record["map"] = str(plot_families(matches, w, output))
+    if json_out:
+        emit_json(record)
+        return
+    for m in matches:
+        err_console.print(("[green]consistent[/green] " if m.consistent else "excluded   ") + m.text,
+                          highlight=False)  # fmt: skip
+    if output is not None:
+        err_console.print(f"map: {output}")
 
 
 def register(app: typer.Typer) -> None:

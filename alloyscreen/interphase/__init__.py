@@ -10,7 +10,11 @@ Modules (imported lazily; the percolation engine they use is :mod:`alloyscreen.p
 * :mod:`~alloyscreen.interphase.coupling` - morphology -> V_p and GEM conductivity (engine);
 * :mod:`~alloyscreen.interphase.classification` - SEI / MI-SEI / borderline / MCI;
 * :mod:`~alloyscreen.interphase.growth` - growth law for the cell simulator;
-* :mod:`~alloyscreen.interphase.calibration` - V_p window from observations;
+* :mod:`~alloyscreen.interphase.calibration` - V_p window from observations (shipped and user),
+  per metal, and the calibrated verdicts;
+* :mod:`~alloyscreen.interphase.cell_calibration` - the window from cycler files (experiments TOML);
+* :mod:`~alloyscreen.interphase.families` - which microstructure families explain a window;
+* :mod:`~alloyscreen.interphase.protocol_grid` - the paper's Fig. 2 as a simulated grid;
 * :mod:`~alloyscreen.interphase.design` - largest blend/doping fraction, plots, margins.
 
 The names below are re-exported on first access.
@@ -35,6 +39,13 @@ _EXPORTS = {
     "classify": "classification",
     "growth_law": "growth",
     "calibrate_file": "calibration",
+    "shipped_observations": "calibration",
+    "calibrate_by_metal": "calibration",
+    "calibrated_verdict": "calibration",
+    "calibrate_cells": "cell_calibration",
+    "search_families": "families",
+    "calibrated_growth_law": "growth",
+    "calibrate_design": "design",
     "design_mixture": "design",
     "plot_design": "design",
     "design_document": "design",

@@ -118,6 +118,82 @@ class DesignLimit:
 
 
 @dataclass(frozen=True)
+class DesignCalibration:
+    """The design recommendation from observations of the mixture's metal.
+
+    With the observed window ``V_FM(benign) < V_p <= V_FM(detrimental)`` the target keeps the
+    margin below the smallest V_FM observed detrimental (``hi (1 - margin)`` relative, ``hi -
+    margin`` absolute), but never below the largest V_FM observed benign (that one is tested).
+    Fractions between the tested-benign one and the recommendation are untested: confirm them with
+    an asymmetric cell.
+
+    Attributes
+    ----------
+    basis : str
+        ``observations`` (a window exists) or ``morphology model``.
+    metals : tuple of str
+    v_p_window : tuple or None
+    target_v_fm : float or None
+    recommended_max_fraction : float
+    tested_benign_fraction, first_detrimental_fraction : float or None
+        Fractions of the mixture at the bounding observations' V_FM.
+    observations : tuple of dict
+        Observation records of this metal with ``fraction`` (x on this mixture's line, or None
+        when the observed composition is not a mixture of this host and source).
+    contradictions : tuple of str
+    note : str
+    """
+
+    basis: str
+    metals: tuple[str, ...]
+    v_p_window: tuple[float, float | None] | None
+    target_v_fm: float | None
+    recommended_max_fraction: float
+    tested_benign_fraction: float | None
+    first_detrimental_fraction: float | None
+    observations: tuple[dict, ...] = ()
+    contradictions: tuple[str, ...] = ()
+    note: str = ""
+
+    def text(self, result: DesignResult) -> str:
+        """Sentence for reports."""
+        lo, hi = self.v_p_window or (0.0, None)
+        hi_text = "unbounded" if hi is None else f"{hi:.4f}"
+        text = (
+            f"{result.host} + {result.metal_source} (x = {result.fraction_definition}); metal: "
+            f"{', '.join(self.metals)}. Observations bound V_p to {lo:.4f} < V_p <= {hi_text}; "
+            f"keeping V_FM <= {self.target_v_fm:.4f} recommends x <= "
+            f"{self.recommended_max_fraction:.3g} (basis: observations)."
+        )
+        if self.tested_benign_fraction is not None:
+            text += f" Tested benign up to x = {self.tested_benign_fraction:.3g}"
+            if self.recommended_max_fraction > self.tested_benign_fraction + 1e-12:
+                text += (
+                    f"; x in ({self.tested_benign_fraction:.3g}, "
+                    f"{self.recommended_max_fraction:.3g}] is untested: run an asymmetric cell"
+                )
+            text += "."
+        if self.first_detrimental_fraction is not None:
+            text += f" Observed detrimental from x = {self.first_detrimental_fraction:.3g}."
+        return text
+
+    def record(self) -> dict[str, object]:
+        """JSON-ready record."""
+        return {
+            "basis": self.basis,
+            "metals": list(self.metals),
+            "v_p_window": None if self.v_p_window is None else list(self.v_p_window),
+            "target_v_fm": self.target_v_fm,
+            "recommended_max_fraction": self.recommended_max_fraction,
+            "tested_benign_fraction": self.tested_benign_fraction,
+            "first_detrimental_fraction": self.first_detrimental_fraction,
+            "observations": [dict(o) for o in self.observations],
+            "contradictions": list(self.contradictions),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
 class DesignResult:
     """MI-SEI design of a host and a metal source.
 
@@ -140,6 +216,8 @@ class DesignResult:
         Metallic products of the mixture.
     skipped : tuple of (str, str)
         Morphologies without a V_p (label, reason), e.g. outside the engine's range.
+    calibration : DesignCalibration or None
+        The recommendation from the observations of the mixture's metal (None: not asked for).
     """
 
     host: str
@@ -155,6 +233,19 @@ class DesignResult:
     limits: tuple[DesignLimit, ...]
     metal_products: tuple[str, ...]
     skipped: tuple[tuple[str, str], ...] = ()
+    calibration: DesignCalibration | None = None
+
+    @property
+    def recommended_max_fraction(self) -> float:
+        """The calibrated recommendation when observations bound V_p, else the baseline limit."""
+        if self.calibration is not None:
+            return self.calibration.recommended_max_fraction
+        return self.limits[0].max_fraction
+
+    @property
+    def basis(self) -> str:
+        """``observations`` or ``morphology model``."""
+        return self.calibration.basis if self.calibration is not None else "morphology model"
 
     def table(self) -> list[dict[str, object]]:
         """One JSON-ready row per morphology."""
@@ -181,6 +272,14 @@ class DesignResult:
 
     def summary(self) -> str:
         """One paragraph for reports."""
+        cal = self.calibration
+        model_text = self._model_summary()
+        if cal is None or cal.basis != "observations":
+            note = f" {cal.note}" if cal is not None and cal.note else ""
+            return model_text + note
+        return f"{cal.text(self)} Morphology model, for comparison: {model_text}"
+
+    def _model_summary(self) -> str:
         base = self.limits[0]
         best = max(self.limits, key=lambda lim: lim.max_fraction)
         margin = (
@@ -438,6 +537,94 @@ def design_mixture(
     )
 
 
+def _fraction_on_line(composition: str, host: str, source: str) -> float | None:
+    """Mole fraction of ``source`` when ``composition`` is a blend of ``host`` and ``source``."""
+    from alloyscreen.interphase.composition import parse_composition
+
+    keys = {formula_key(host): 0.0, formula_key(source): 1.0}
+    try:
+        inp = parse_composition(composition)
+        comps = [(formula_key(c.formula), c.mole_fraction) for c in inp.components]
+    except (InputError, ValueError):
+        return None
+    if not all(k in keys for k, _ in comps):
+        return None
+    return float(sum(f for k, f in comps if keys[k] == 1.0))
+
+
+def calibrate_design(
+    result: DesignResult,
+    observations: Sequence[object] | None,
+) -> DesignResult:
+    """Attach the observation-based recommendation (:class:`DesignCalibration`) to a design.
+
+    ``observations``: :class:`~alloyscreen.interphase.calibration.Observation` objects (shipped
+    and user ones); None or empty leaves the morphology model's limit as the recommendation.
+    """
+    from dataclasses import replace
+
+    from alloyscreen.interphase.calibration import calibrate_by_metal
+
+    base = result.limits[0]
+    metals = tuple(sorted(result.metal_products))
+    if not observations or not metals:
+        cal = DesignCalibration("morphology model", metals, None, base.target_v_fm,
+                                base.max_fraction, None, None,
+                                note="" if observations else "no observations used")  # fmt: skip
+        return replace(result, calibration=cal)
+    mine = calibrate_by_metal(observations).get(metals)  # type: ignore[arg-type]
+    records = []
+    in_group = set(map(id, getattr(mine, "observations", ())))
+    for o in observations:  # this metal's observations, and any on this mixture's line
+        x = (
+            _fraction_on_line(o.composition, result.host, result.metal_source)  # type: ignore[attr-defined]
+            if result.source_kind == "electrolyte"
+            else None
+        )
+        if id(o) in in_group or x is not None:
+            records.append({**o.record(), "fraction": x})  # type: ignore[attr-defined]
+    if mine is None or mine.window is None:
+        contradictions = tuple(c.message() for c in mine.contradictions) if mine else ()
+        note = (
+            f"the observations of {', '.join(metals)} contradict each other: no window, "
+            "morphology model used" if contradictions
+            else f"no observations bound V_p for {', '.join(metals)}: morphology model used"
+        )  # fmt: skip
+        if contradictions:
+            logger.warning("design: %s", note)
+        cal = DesignCalibration("morphology model", metals, None, base.target_v_fm,
+                                base.max_fraction, None, None, tuple(records), contradictions,
+                                note)  # fmt: skip
+        return replace(result, calibration=cal)
+    lo, hi = mine.window
+    line, xmax = result.line, result.max_fraction_scanned
+    if hi is None:
+        target = lo
+    elif result.margin_mode == "relative":
+        target = max(hi * (1.0 - result.margin), lo)
+    else:
+        target = max(hi - result.margin, lo)
+    x_rec, _ = line.fraction_at(target, xmax)
+    tested = line.fraction_at(lo, xmax)[0] if lo > 0 else None
+    first_bad = None
+    if hi is not None:
+        x_hi, why = line.fraction_at(hi, xmax)
+        first_bad = x_hi if why == "percolation target" else None
+    cal = DesignCalibration(
+        basis="observations",
+        metals=metals,
+        v_p_window=(lo, hi),
+        target_v_fm=target,
+        recommended_max_fraction=x_rec,
+        tested_benign_fraction=tested,
+        first_detrimental_fraction=first_bad,
+        observations=tuple(records),
+        contradictions=tuple(c.message() for c in mine.contradictions),
+        note="",
+    )
+    return replace(result, calibration=cal)
+
+
 def plot_design(result: DesignResult, path: str | Path, *, max_bands: int = 6) -> Path:
     """PNG of V_FM vs fraction against the V_p bands (V_p +- 2 sigma) and targets.
 
@@ -462,6 +649,24 @@ def plot_design(result: DesignResult, path: str | Path, *, max_bands: int = 6) -
         ax.axhline(lim.target_v_fm, color=c, lw=1, ls="--")
         ax.axvline(lim.max_fraction, color=c, lw=1, ls=":")
         top = max(top, hi)
+    cal = result.calibration
+    if cal is not None and cal.v_p_window is not None:
+        lo, hi = cal.v_p_window
+        hi_plot = hi if hi is not None else top
+        ax.axhspan(lo, hi_plot, color="0.6", alpha=0.35, lw=0, hatch="//",
+                   label=f"observed V_p window ({lo:.4f}, {hi_text(hi)}]")  # fmt: skip
+        ax.axvline(cal.recommended_max_fraction, color="black", lw=1.5, ls="-.",
+                   label=f"recommended x <= {cal.recommended_max_fraction:.3g} (observations)")  # fmt: skip
+        top = max(top, hi_plot)
+    if cal is not None:
+        for rec in cal.observations:
+            x = rec.get("fraction")
+            if x is None:
+                continue
+            benign = rec["outcome"] == "benign"
+            ax.plot([x], [rec["v_fm"]], marker="o" if benign else "X", ms=9, ls="none",
+                    color="tab:green" if benign else "tab:red", markeredgecolor="black",
+                    label=f"{rec['composition']}: {rec['outcome']} ({rec['evidence_kind'] or 'n/a'})")  # fmt: skip
     ax.set_xlim(0, result.max_fraction_scanned)
     ax.set_ylim(0, min(1.0, 1.15 * top if top > 0 else 1.0))
     ax.set_xlabel(f"x ({result.fraction_definition})")
@@ -473,12 +678,23 @@ def plot_design(result: DesignResult, path: str | Path, *, max_bands: int = 6) -
     return out
 
 
+def hi_text(hi: float | None) -> str:
+    """Upper window bound as text."""
+    return "inf" if hi is None else f"{hi:.4f}"
+
+
 def design_document(result: DesignResult, plot: str | Path | None = None) -> dict[str, object]:
-    """``{"summary", "plot", "table"}`` for :func:`alloyscreen.report.write_report`."""
+    """``{"summary", "plot", "table", "recommended_max_fraction", "basis", "v_p_window",
+    "calibration"}`` for :func:`alloyscreen.report.write_report`."""
+    cal = result.calibration
     return {
         "summary": result.summary(),
         "plot": None if plot is None else str(plot),
         "table": result.table(),
+        "recommended_max_fraction": result.recommended_max_fraction,
+        "basis": result.basis,
+        "v_p_window": None if cal is None or cal.v_p_window is None else list(cal.v_p_window),
+        "calibration": None if cal is None else cal.record(),
     }
 
 
@@ -493,8 +709,15 @@ def alloy_margins(
     products: ProductTable | None = None,
     molar_volumes: Mapping[str, float] | None = None,
     assume_metallic: bool = False,
+    v_p_window: Sequence[float | None] | None = None,
 ) -> dict[str, float | None]:
     """Percolation margin ``V_p - V_FM`` of each candidate alloy mixed into ``host``.
+
+    With ``v_p_window = (lo, hi)`` observed for the host's interphase metal (calibration), V_p is
+    the window's upper bound ``hi``, the smallest V_FM observed detrimental: a negative margin
+    then means at least as much metal as an interphase observed to consume Li (the morphology
+    model is not used). The window is that of the host's metal applied to the candidate alloys,
+    i.e. it assumes their particles take the microstructure observed in that interphase.
 
     This is the ``percolation_margin`` descriptor of the ranking: each alloy (id -> formula) is
     added to the host electrolyte at mole fraction ``fraction`` (kind ``alloy``), and the margin
@@ -523,6 +746,10 @@ def alloy_margins(
 
     if not (0 <= fraction <= 1):
         raise InputError(f"fraction must be in [0, 1], got {fraction!r}")
+    if v_p_window is not None and v_p_window[1] is not None:
+        from alloyscreen.interphase.coupling import FixedThreshold
+
+        model = FixedThreshold(float(v_p_window[1]), 0.0, source="observed V_p window")
     model = model or default_model()
     morphology = morphology or Morphology()
     th = model.threshold(morphology)
@@ -573,10 +800,15 @@ def interphase_step(
     ``max_fraction`` (1), ``route`` (only ``curated`` here; the thermodynamic route needs the
     store and runs from the CLI).
 
+    The shipped observations (:func:`~alloyscreen.interphase.calibration.shipped_observations`)
+    calibrate both: each assessment carries ``classification`` (from the window of its metal when
+    one exists), ``classification_basis`` and ``v_p_window``; the design its
+    ``recommended_max_fraction`` and ``basis``.
+
     Returns
     -------
     dict
-        ``{"assessments": [summary, ...], "design": {"summary", "plot", "table"} or None}``.
+        ``{"assessments": [summary, ...], "design": design_document or None}``.
     """
     from alloyscreen.interphase.classification import assess_interphase
 
@@ -595,10 +827,22 @@ def interphase_step(
     compositions = options.get("compositions") or []
     if isinstance(compositions, str):
         compositions = [compositions]
-    assessments = [
-        assess_interphase(str(c), morphology, model=model).summary()
-        for c in compositions  # type: ignore[union-attr]
-    ]
+    from alloyscreen.interphase.calibration import (
+        calibrate_by_metal,
+        calibrated_verdict,
+        shipped_observations,
+    )
+
+    observations = shipped_observations()
+    by_metal = calibrate_by_metal(observations)
+    assessments = []
+    for c in compositions:  # type: ignore[union-attr]
+        a = assess_interphase(str(c), morphology, model=model)
+        metals = tuple(sorted({p.formula for p in a.products if p.metallic and p.moles > 0}))
+        verdict = calibrated_verdict(
+            a.label, a.v_fm, metals, a.classification, observations, by_metal=by_metal
+        )
+        assessments.append({**a.summary(), **verdict.record()})
     design = None
     host, source = options.get("host"), options.get("metal_source")
     if host and source:
@@ -610,8 +854,12 @@ def interphase_step(
             max_fraction=float(options.get("max_fraction", 1.0)),  # type: ignore[arg-type]
             model=model,
         )
+        result = calibrate_design(result, observations)
         plot = plot_design(result, Path(directory) / "interphase_design.png")
         design = design_document(result, plot)
     elif host or source:
         raise InputError("[steps.interphase] needs both host and metal_source for a design")
-    return {"assessments": assessments, "design": design}
+    window = None
+    if design is not None and design.get("basis") == "observations":
+        window = design.get("v_p_window")
+    return {"assessments": assessments, "design": design, "v_p_window": window}

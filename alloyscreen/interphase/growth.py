@@ -114,3 +114,100 @@ def growth_law(
     return InterphaseGrowth.from_sigma_e(
         sigma, driving_potential_V=driving_potential_V, front_rate_mA_cm2=front, **common
     )
+
+
+#: Li+ conductivity of metal-containing interphases (MI-SEI, MCI) in the calibrated growth law,
+#: S/cm: illustrative model choice (NOT a literature value). Li alloys conduct Li atoms fast
+#: (DESIGN.md section 1), so an interphase with Li-M alloy is given a 100x higher Li+ conductivity
+#: than the simulator's ionic default (1e-5 S/cm); this makes the symmetric MII cells show the
+#: paper's modest polarization (Su, Fu et al. 2025, Fig. 2) instead of a steep rise.
+ILLUSTRATIVE_SIGMA_ION_MII_S_CM = 1e-3
+
+
+def calibrated_growth_law(
+    composition: str,
+    *,
+    observations=None,
+    morphology=None,
+    model=None,
+    sigma_ion_S_cm: float | None = None,
+    **kwargs,
+):
+    """Growth law of ``composition`` from its calibrated class; returns ``(law, verdict)``.
+
+    The class comes from :func:`~alloyscreen.interphase.calibration.calibrated_verdict` (the
+    observations of its metal; the morphology model where they say nothing). When the class comes
+    from the observations, the GEM conductivity is evaluated with one V_p inside the observed
+    window (:func:`~alloyscreen.interphase.calibration.representative_v_p`), so that sigma_e agrees
+    with the class; ``untested`` compositions get the linear-parabolic law of a borderline one.
+
+    Parameters
+    ----------
+    composition
+        Formula or blend (curated route).
+    observations
+        Observation list (default: the shipped ones); an empty list gives the pure model.
+    morphology, model
+        Morphology and percolation model of the model classification (default: AR-10 needles,
+        the engine).
+    sigma_ion_S_cm
+        Li+ conductivity of the interphase; default
+        :data:`ILLUSTRATIVE_SIGMA_ION_MII_S_CM` with metal, the simulator's default without.
+    kwargs
+        Passed to :func:`growth_law`.
+    """
+    from dataclasses import replace
+
+    from alloyscreen.interphase.calibration import (
+        calibrated_verdict,
+        metal_key,
+        representative_v_p,
+        shipped_observations,
+    )
+    from alloyscreen.interphase.classification import assess_volumes
+    from alloyscreen.interphase.composition import parse_composition
+    from alloyscreen.interphase.coupling import (
+        CONDUCTIVITY_EXPONENT_3D,
+        Morphology,
+        Threshold,
+        default_model,
+    )
+    from alloyscreen.interphase.products import load_product_table
+    from alloyscreen.interphase.reactions import reduce_curated
+    from alloyscreen.interphase.volumes import interphase_volumes
+
+    observations = shipped_observations() if observations is None else list(observations)
+    morphology = morphology or Morphology(aspect_ratio=10.0)
+    model = model or default_model()
+    volumes = interphase_volumes(
+        reduce_curated(parse_composition(composition)), load_product_table()
+    )
+    assessment = assess_volumes(volumes, morphology, model=model)
+    verdict = calibrated_verdict(
+        assessment.label, assessment.v_fm, metal_key(volumes), assessment.classification,
+        observations,
+    )  # fmt: skip
+    cls = verdict.classification
+    if cls == "untested":
+        cls = "borderline"
+    if cls == "detrimental":  # observed detrimental without metal: not a percolation effect
+        raise InputError(
+            f"{composition} is observed detrimental without metal; no percolation growth law "
+            "explains it: give an InterphaseGrowth explicitly"
+        )
+    sigma = assessment.sigma_e_S_cm
+    if verdict.basis == "observations" and verdict.v_p_window is not None and volumes.v_fm > 0:
+        v_rep = representative_v_p(verdict.v_p_window, assessment.v_p)
+        sigma = model.conductivity(
+            volumes.v_fm,
+            Threshold(v_rep, 0.0, morphology, "observed window"),
+            assessment.sigma_metal_S_cm,
+            assessment.sigma_insulator_S_cm,
+            CONDUCTIVITY_EXPONENT_3D,
+        )
+    if sigma_ion_S_cm is None:
+        sigma_ion_S_cm = (
+            ILLUSTRATIVE_SIGMA_ION_MII_S_CM if volumes.v_fm > 0 else ILLUSTRATIVE_SIGMA_ION_S_CM
+        )
+    calibrated = replace(assessment, classification=cls, sigma_e_S_cm=sigma)
+    return growth_law(calibrated, sigma_ion_S_cm=sigma_ion_S_cm, **kwargs), verdict

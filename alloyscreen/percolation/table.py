@@ -28,6 +28,10 @@ from alloyscreen.errors import InputError
 logger = logging.getLogger(__name__)
 
 TABLE_PATH = Path(__file__).with_name("data") / "vp_table.csv"
+#: Wider microstructure families (issue 15: which morphology explains the observed V_p window),
+#: computed with the ``fast`` preset by ``scripts/extend_vp_table.py``; read together with
+#: :data:`TABLE_PATH` (a row of the main table wins over an identical extended row).
+EXTENDED_TABLE_PATH = Path(__file__).with_name("data") / "vp_table_extended.csv"
 
 #: The families in the shipped table: fixed settings and the parameter that varies.
 FAMILIES: tuple[tuple[dict, str, tuple[float, ...]], ...] = (
@@ -40,6 +44,18 @@ FAMILIES: tuple[tuple[dict, str, tuple[float, ...]], ...] = (
      (0.1, 0.2, 0.3, 0.4)),
     (dict(distribution="segregated", overlapping=True), "size_ratio", (0.1, 0.15, 0.2, 0.3, 0.5)),
     (dict(distribution="random", overlapping=True), "polydispersity", (0.2, 0.4)),
+)  # fmt: skip
+
+#: Families of the extended table: (fixed settings, varied parameter, values, samples or None).
+EXTENDED_FAMILIES: tuple[tuple[dict, str, tuple[float, ...], int | None], ...] = (
+    (dict(distribution="random", overlapping=True), "aspect_ratio",
+     (30.0, 50.0, 100.0, 1 / 30, 1 / 50, 1 / 100), None),
+    (dict(distribution="random", overlapping=False), "tunnelling_distance", (3.0, 5.0), None),
+    (dict(distribution="enveloped", overlapping=False, tunnelling_distance=3.0), "shell_thickness",
+     (0.5, 1.0, 2.0), None),
+    (dict(distribution="segregated", overlapping=True), "size_ratio", (0.05, 0.03), None),
+    (dict(distribution="segregated", overlapping=True), "size_ratio", (0.02,), 150),
+    (dict(distribution="segregated", overlapping=True), "size_ratio", (0.01,), 60),
 )  # fmt: skip
 
 COLUMNS = (
@@ -110,8 +126,15 @@ def _load_table() -> tuple[dict, ...]:
     if not TABLE_PATH.is_file():
         logger.warning("V_p table %s is missing; every lookup will compute", TABLE_PATH)
         return ()
+    rows = _read_rows(TABLE_PATH)
+    if EXTENDED_TABLE_PATH.is_file():
+        rows += [r for r in _read_rows(EXTENDED_TABLE_PATH) if not any(_same(r, m) for m in rows)]
+    return tuple(rows)
+
+
+def _read_rows(path: Path) -> list[dict]:
     rows = []
-    with TABLE_PATH.open(newline="") as fh:
+    with path.open(newline="") as fh:
         for r in csv.DictReader(fh):
             if r["shape"].startswith("#"):
                 continue
@@ -130,9 +153,16 @@ def _load_table() -> tuple[dict, ...]:
                     else math.nan,
                     percolates=r["percolates"].strip().lower() == "true",
                     note=r.get("note", "") or "",
+                    preset=r.get("preset", "") or "",
                 )
             )
-    return tuple(rows)
+    return rows
+
+
+def table_rows() -> tuple[dict, ...]:
+    """Every tabulated row (main and extended table): morphology parameters, ``phi_c``,
+    ``phi_c_err``, ``percolates``, ``note`` and ``preset``."""
+    return _load_table()
 
 
 def _same(a: dict, b: dict, skip: str | None = None) -> bool:
@@ -233,18 +263,30 @@ def lookup_critical_volume_fraction(
     )
 
 
-def build_table(preset: str = "standard", seed: int = 0, threads: int | None = None, progress=None):
-    """Compute every row of :data:`FAMILIES`; returns a list of dicts (columns :data:`COLUMNS`)."""
+def build_table(
+    preset: str = "standard",
+    seed: int = 0,
+    threads: int | None = None,
+    progress=None,
+    families=None,
+):
+    """Compute every row of ``families`` (default :data:`FAMILIES`); returns a list of dicts
+    (columns :data:`COLUMNS`). A family may carry a fourth entry: samples per box (None: the
+    preset's)."""
     from alloyscreen.percolation.continuum import critical_volume_fraction
 
     rows = []
-    for fixed, vary, values in FAMILIES:
+    for family in FAMILIES if families is None else families:
+        fixed, vary, values = family[:3]
+        samples = family[3] if len(family) > 3 else None
         for v in values:
             kw = dict(fixed)
             kw[vary] = v
             ar = kw.get("aspect_ratio", 1.0)
             kw["shape"] = "sphere" if ar == 1.0 else "spheroid"
-            r = critical_volume_fraction(preset=preset, seed=seed, threads=threads, **kw)
+            r = critical_volume_fraction(
+                preset=preset, seed=seed, threads=threads, samples=samples, **kw
+            )
             rows.append(
                 dict(
                     shape=r.shape, aspect_ratio=r.aspect_ratio, size_ratio=r.size_ratio,

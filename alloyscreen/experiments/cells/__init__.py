@@ -44,7 +44,12 @@ from alloyscreen.experiments.cells.simulator import (
     SimulationSummary,
     simulate_cell,
 )
-from alloyscreen.experiments.cells.verdict import CellVerdict, compare_cells
+from alloyscreen.experiments.cells.verdict import (
+    CellVerdict,
+    ProtocolVerdict,
+    compare_cells,
+    compare_protocol,
+)
 
 __all__ = [
     "ADAMS_2018",
@@ -58,10 +63,12 @@ __all__ = [
     "InterphaseGrowth",
     "InterphaseLaw",
     "PolarizationTrend",
+    "ProtocolVerdict",
     "SimulationResult",
     "SimulationSummary",
     "analyze_cell",
     "compare_cells",
+    "compare_protocol",
     "normalise",
     "read_biologic",
     "read_csv",

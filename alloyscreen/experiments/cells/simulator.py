@@ -262,6 +262,8 @@ class CellConfig:
         deviation. For testing detectors only; Li transfer is not modified.
     seed
         Random seed for the noise.
+    max_hours
+        Stop the test at this time (h) even before ``n_cycles`` (None: no time limit).
     """
 
     kind: str = "asymmetric"
@@ -283,6 +285,7 @@ class CellConfig:
     soft_short_after_h: float | None = None
     short_noise_V: float = 0.005
     seed: int = 0
+    max_hours: float | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("symmetric", "asymmetric"):
@@ -313,6 +316,10 @@ class CellConfig:
             raise InputError(f"ce must be in (0, 1], got {self.ce!r}")
         if int(self.n_cycles) != self.n_cycles or self.n_cycles < 1:
             raise InputError(f"n_cycles must be a positive integer, got {self.n_cycles!r}")
+        if self.max_hours is not None and not (
+            math.isfinite(self.max_hours) and self.max_hours > 0
+        ):
+            raise InputError(f"max_hours must be a positive number, got {self.max_hours!r}")
         if self.points_per_half_cycle < 5:
             raise InputError("points_per_half_cycle must be at least 5")
         if self.interphase is not None and not isinstance(self.interphase, InterphaseLaw):
@@ -438,6 +445,8 @@ def simulate_cell(
     for k in range(2 * config.n_cycles):
         sign = 1 if k % 2 == 0 else -1
         t0 = k * t_h
+        if config.max_hours is not None and k > 0 and t0 >= config.max_hours - 1e-9:
+            break
         stripped, plated = ("working", "counter") if sign > 0 else ("counter", "working")
         q_str0, q_pl0 = inv[stripped], inv[plated]
         c0 = float(consumed(t0))

@@ -14,6 +14,7 @@ rising one cannot be told apart from a resistive but self-limiting SEI.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from alloyscreen.experiments.cells.analysis import LI_MAH_CM2_PER_UM, CellAnalysis
 
@@ -148,3 +149,132 @@ def compare_cells(symmetric: CellAnalysis, asymmetric: CellAnalysis) -> CellVerd
         predicted_symmetric_depletion_h=predicted,
         reasons=tuple(reasons),
     )
+
+
+@dataclass(frozen=True)
+class ProtocolVerdict:
+    """The asymmetric-cell protocol's verdict over one symmetric and several asymmetric cells.
+
+    Attributes
+    ----------
+    outcome
+        ``benign`` (no asymmetric cell depleted), ``detrimental`` (some thin electrode ran out of
+        Li) or ``inconclusive`` (an asymmetric cell shorted without depleting, or none given).
+    symmetric_misleading
+        Li is consumed but the symmetric cell did not fail.
+    verdict
+        Paper-style sentence, e.g. ``"symmetric looks stable, asymmetric 20 um depleted at 37 h:
+        detrimental; the symmetric test misleads"``.
+    pairs
+        ``(thin_li_um, CellVerdict)`` per asymmetric cell.
+    notes
+        Consistency checks (a thinner foil should deplete first; test durations).
+    """
+
+    outcome: str
+    symmetric_misleading: bool
+    verdict: str
+    pairs: tuple[tuple[float, CellVerdict], ...]
+    notes: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """``"detrimental, symmetric misleading"``, ``"detrimental"``, ``"benign"`` or
+        ``"inconclusive"``."""
+        if self.outcome == "detrimental" and self.symmetric_misleading:
+            return "detrimental, symmetric misleading"
+        return self.outcome
+
+    def record(self) -> dict[str, object]:
+        """JSON-ready record."""
+        return {
+            "outcome": self.outcome,
+            "label": self.label,
+            "symmetric_misleading": self.symmetric_misleading,
+            "verdict": self.verdict,
+            "cells": [
+                {
+                    "thin_li_um": thin,
+                    "symmetric_reading": v.symmetric_reading,
+                    "asymmetric_reading": v.asymmetric_reading,
+                    "li_consumption_detected": v.li_consumption_detected,
+                    "interphase_assessment": v.interphase_assessment,
+                    "li_loss_rate_mAh_cm2_per_h": v.li_loss_rate_mAh_cm2_per_h,
+                    "predicted_symmetric_depletion_h": v.predicted_symmetric_depletion_h,
+                    "reasons": list(v.reasons),
+                }
+                for thin, v in self.pairs
+            ],
+            "notes": list(self.notes),
+        }
+
+
+def _symmetric_phrase(symmetric: CellAnalysis) -> str:
+    if symmetric.depleted:
+        return f"symmetric depleted at {symmetric.depletion_time_h:.0f} h"
+    if symmetric.soft_short:
+        return f"symmetric soft-shorted at {symmetric.soft_short_time_h:.0f} h"
+    trend = symmetric.polarization_trend.label
+    if trend == "rising":
+        return "symmetric shows only a rising polarization"
+    return "symmetric looks stable"
+
+
+def compare_protocol(
+    symmetric: CellAnalysis | None, asymmetric: list[CellAnalysis] | tuple[CellAnalysis, ...]
+) -> ProtocolVerdict:
+    """Judge an interphase from a symmetric cell and one or more asymmetric cells (DESIGN.md §1).
+
+    Detrimental when any thin electrode ran out of Li; benign when none did; the symmetric test
+    misleads when Li is consumed but the symmetric cell did not fail. Without a symmetric cell
+    (None) the verdict rests on the asymmetric cells alone.
+    """
+    from alloyscreen.errors import InputError
+
+    if not asymmetric:
+        raise InputError("the protocol needs at least one asymmetric cell (thin vs thick Li)")
+    pairs = (
+        ()
+        if symmetric is None
+        else tuple((a.protocol.thin_li_um, compare_cells(symmetric, a)) for a in asymmetric)
+    )
+    depleted = [(a.protocol.thin_li_um, a) for a in asymmetric if a.depleted]
+    shorted = [a for a in asymmetric if a.soft_short and not a.depleted]
+    sym_failed = symmetric is not None and (symmetric.depleted or symmetric.soft_short)
+    misleading = bool(depleted) and symmetric is not None and not sym_failed
+    notes: list[str] = []
+    sym = "no symmetric cell" if symmetric is None else _symmetric_phrase(symmetric)
+    if depleted:
+        outcome = "detrimental"
+        parts = ", ".join(
+            f"{thin:g} um depleted at {a.depletion_time_h:.0f} h"
+            for thin, a in sorted(depleted, key=lambda p: p[0])
+        )
+        verdict = f"{sym}, asymmetric {parts}: detrimental"
+        verdict += "; the symmetric test misleads" if misleading else ""
+        ordered = sorted(depleted, key=lambda p: p[0])
+        for (t1, a1), (t2, a2) in pairwise(ordered):
+            if t1 < t2 and a1.depletion_time_h > a2.depletion_time_h:
+                notes.append(
+                    f"the {t1:g} um cell depleted after the {t2:g} um one: a thinner foil should "
+                    "deplete first; check the foil thicknesses"
+                )
+        for a in asymmetric:
+            if not a.depleted and a.duration_h < max(x.depletion_time_h for _, x in depleted):
+                notes.append(
+                    f"the {a.protocol.thin_li_um:g} um cell ended at {a.duration_h:.0f} h, before "
+                    "the others depleted"
+                )
+    elif shorted:
+        outcome = "inconclusive"
+        verdict = f"{sym}; an asymmetric cell soft-shorted without depleting: inconclusive"
+    else:
+        outcome = "benign"
+        hours = min(a.duration_h for a in asymmetric)
+        verdict = f"{sym}, asymmetric cells survived {hours:.0f} h without depletion: benign"
+        if symmetric is not None and hours < symmetric.duration_h:
+            notes.append(
+                "the asymmetric tests ran shorter than the symmetric one; run them longer before "
+                "concluding that no Li is consumed"
+            )
+    return ProtocolVerdict(outcome, misleading, verdict, pairs, tuple(notes))
