@@ -175,6 +175,6 @@ def run_and_report(
 
 
 def _print_shortlist(ranked: Any) -> None:
-    from alloyscreen.report import terminal_table
+    from alloyscreen.shortlist_table import terminal_table
 
     out_console.print(terminal_table([r.as_record() for r in ranked], title="Shortlist"))

@@ -33,14 +33,14 @@ def rank(
 ) -> None:
     """Rank candidates by Li affinity, Li mobility, interphase safety and stability."""
     from alloyscreen.recipes import shortlist
-    from alloyscreen.report import shortlist_records
+    from alloyscreen.shortlist_table import shortlist_records
 
     ranked = shortlist(db, weights=weights, calculator=calculator, categories=category).ranked
     records = shortlist_records(ranked[:top] if top else ranked)
     if json_out:
         emit_json(records)
         return
-    from alloyscreen.report import terminal_table
+    from alloyscreen.shortlist_table import terminal_table
 
     out_console.print(
         terminal_table(records, title="Shortlist (weighted, normalised score; missing = worst)")
@@ -61,7 +61,7 @@ def export(
     category: list[str] | None = CATEGORY_OPTION,
 ) -> None:
     """Export the ranked shortlist as CSV, JSON, XLSX or Markdown."""
-    from alloyscreen.report import export_from_store
+    from alloyscreen.shortlist_table import export_from_store
 
     path, n = export_from_store(
         db, output, fmt, weights=weights, calculator=calculator, categories=category
