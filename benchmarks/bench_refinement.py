@@ -2,7 +2,7 @@
 
 Run from the repository root after ``make dft`` (GPAW) and ``make dev`` (SevenNet)::
 
-    .venv/bin/python benchmarks/bench_refinement.py [--systems Li-bcc,LiAg-B2] [--ecut 300]
+    .venv/bin/python benchmarks/bench_refinement.py [--systems Li-bcc,LiAl-B32] [--ecut 300]
         [--kpt-density 2.5] [--min-length 6]
 
 For each system, one Li vacancy hop (the shortest) is computed twice with GPAW, both with the
@@ -17,7 +17,7 @@ same endpoints' starting sites and force threshold (0.05 eV/Å):
 Prints the DFT force calls of each route (endpoints + band), their ratio, both DFT barriers and
 their difference, and the SevenNet calls spent (target: refined <= 1/3 of scratch, barriers within
 10 meV). Seed lattice constants: Li bcc 3.49 Å (C. Kittel, Introduction to Solid State Physics,
-8th ed., Table 1.3); LiAg B2 3.17 Å (P. Villars & L. D. Calvert, Pearson's Handbook, ASM 1991);
+8th ed., Table 1.3); LiAl B32 6.37 Å (P. Villars & L. D. Calvert, Pearson's Handbook, ASM 1991);
 both are relaxed with GPAW before the hops.
 """
 
@@ -48,7 +48,7 @@ def _systems():
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--systems", default="Li-bcc,LiAg-B2")
+    parser.add_argument("--systems", default="Li-bcc,LiAl-B32")
     parser.add_argument("--ecut", type=float, default=300.0, help="GPAW plane-wave cutoff (eV)")
     parser.add_argument("--kpt-density", type=float, default=2.5, help="k-points per Å^-1")
     parser.add_argument("--min-length", type=float, default=6.0, help="supercell vectors (Å)")
