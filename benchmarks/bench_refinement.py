@@ -37,11 +37,12 @@ def _systems():
 
     return {
         "Li-bcc": lambda: bulk("Li", "bcc", a=3.49, cubic=True),
-        "LiAg-B2": lambda: crystal(
-            ["Li", "Ag"],
+        "LiAl-B32": lambda: crystal(
+            ["Li", "Al"],
             [(0, 0, 0), (0.5, 0.5, 0.5)],
-            spacegroup=221,
-            cellpar=[3.17] * 3 + [90] * 3,
+            spacegroup=227,
+            cellpar=[6.37] * 3 + [90] * 3,
+            setting=1,
         ),
     }
 
