@@ -49,6 +49,7 @@ LAYERS: dict[str, tuple[int, str]] = {
     "alloyscreen.ml_vs_dft": (27, "machinery"),
     "alloyscreen.dft_reference": (27, "machinery"),
     "alloyscreen.phase_discovery": (27, "machinery"),
+    "alloyscreen.interphase_route": (27, "machinery"),
     # interface: what users see
     "alloyscreen.shortlist_table": (40, "interface"),
     "alloyscreen.report": (40, "interface"),
@@ -57,11 +58,7 @@ LAYERS: dict[str, tuple[int, str]] = {
 }
 
 #: Upward imports still present: (importer, imported module) -> reason. Empty it, don't grow it.
-ALLOWLIST_UPWARD: dict[tuple[str, str], str] = {
-    # issue 17 (interphase/thermo.py): science builds tasks; the thermo relaxations should move
-    # to a machinery module (e.g. campaign or recipes), thermo keeping the pure phase maths.
-    ("alloyscreen.interphase.thermo", "alloyscreen.tasks"): "thermo route builds relax tasks",
-}
+ALLOWLIST_UPWARD: dict[tuple[str, str], str] = {}
 
 #: Import cycles still present (the modules of each strongly connected component) -> reason.
 ALLOWLIST_CYCLES: dict[frozenset[str], str] = {}
@@ -84,11 +81,6 @@ LARGE_MODULES: dict[str, str] = {
     "alloyscreen.interphase.calibration": (
         "observations, per-metal V_p windows, calibrated verdicts and their contradictions: one "
         "concept (issue 16 follow-up: the verdict record could move to classification)"
-    ),
-    "alloyscreen.cli.interphase": (
-        "issue 16 follow-up: the interphase route choice (curated/thermo/mp), the thermo "
-        "relaxations and the calibrate/design glue still live in the commands; move them to a "
-        "recipe so that a workflow can use route = 'thermo'"
     ),
     "alloyscreen.experiments.reference_data": (
         "the experimental reference table: loader, matching and unit handling of one dataset"

@@ -17,10 +17,10 @@ from alloyscreen.interphase.thermo import (
     li_chemical_potential,
     materials_project_entries,
     reduce_thermo,
-    relax_tasks,
     thermo_phases,
     thermo_reaction,
 )
+from alloyscreen.interphase_route import phase_relax_tasks as relax_tasks
 from tests.conftest import needs_chgnet
 
 
@@ -190,10 +190,10 @@ def test_materials_project_route_needs_a_key(monkeypatch):
 def test_chgnet_thermo_route_agrees_with_curated(tmp_path):
     """CHGNet energies of the shipped structures, cached in a temporary store."""
     from alloyscreen.cli import build_app
-    from alloyscreen.cli.interphase import thermo_entries
+    from alloyscreen.interphase_route import thermo_entries
 
     db = str(tmp_path / "thermo.db")
-    entries, summary, phases = thermo_entries(["Cl", "Ge", "P", "S"], "chgnet", db, 1, quiet=True)
+    entries, summary, phases = thermo_entries(["Cl", "Ge", "P", "S"], "chgnet", db, 1)
     assert summary.n_failed == 0
     lpsc = reduce_thermo("Li6PS5Cl", entries)
     curated = reduce_curated("Li6PS5Cl")

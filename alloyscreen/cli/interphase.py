@@ -21,7 +21,6 @@ from alloyscreen.cli._common import (
     err_console,
     fail,
     handle_errors,
-    open_store,
     out_console,
     progress_factory,
 )
@@ -61,20 +60,6 @@ def _model(v_p: float | None, v_p_err: float):
     return EnginePercolation()
 
 
-def _observations(files: list[Path], no_observations: bool, reactions: Any, products: Any):
-    """Shipped + user observations, or None for the pure morphology model."""
-    if no_observations:
-        if files:
-            fail(
-                "--observations cannot be combined with --no-observations or --v-p (both give "
-                "the pure morphology model)"
-            )
-        return None
-    from alloyscreen.interphase.calibration import load_observations
-
-    return load_observations(files, reactions=reactions, products=products)
-
-
 def _floats(text: str, option: str) -> list[float]:
     try:
         values = [float(t) for t in text.split(",") if t.strip()]
@@ -83,55 +68,6 @@ def _floats(text: str, option: str) -> list[float]:
     if not values:
         fail(f"{option}: empty list")
     return values
-
-
-def thermo_entries(
-    elements: list[str], calculator: str, db: str | None, workers: int, *, quiet: bool = False
-) -> tuple[list[Any], Any, list[Any]]:
-    """Relax the shipped phases of Li + ``elements`` through the store; return entries.
-
-    Returns ``(entries, run summary, phases)``. The relax tasks are content-keyed, so a second
-    call with the same store reuses the stored energies.
-    """
-    from alloyscreen.calculators import check_elements
-    from alloyscreen.campaign import run_step
-    from alloyscreen.engines import LocalEngine
-    from alloyscreen.interphase.thermo import entries_from_results, relax_tasks, thermo_phases
-    from alloyscreen.tasks import CalculatorSpec
-
-    phases = thermo_phases(elements)
-    try:
-        check_elements(sorted({el for p in phases for el in p.atoms.get_chemical_symbols()}),
-                       calculator)  # fmt: skip
-    except ValueError as exc:
-        fail(str(exc))
-    spec = CalculatorSpec.make(calculator)
-    tasks = relax_tasks(phases, spec)
-    progress = progress_factory(disable=quiet or len(tasks) < 2)
-    summary = run_step("relax phases", tasks, open_store(db), LocalEngine(workers), progress)
-    return entries_from_results(summary.results), summary, phases
-
-
-def _verdict_record(assessment: Any, volumes: Any, observations: Any) -> dict[str, Any]:
-    """The calibrated keys (classification from the observations when they bound V_p)."""
-    from alloyscreen.interphase.calibration import calibrated_verdict, metal_key
-
-    if observations is None:
-        return {
-            "classification": assessment.classification,
-            "classification_basis": "morphology model",
-            "v_p_window": None,
-            "model_classification": assessment.classification,
-            "advice": "",
-        }
-    verdict = calibrated_verdict(
-        assessment.label,
-        assessment.v_fm,
-        metal_key(volumes),
-        assessment.classification,
-        observations,
-    )
-    return verdict.record()
 
 
 def _print_assessment(summary: dict[str, Any]) -> None:
@@ -235,75 +171,29 @@ def analyse(
     asymmetric cell'); the morphology model's V_p and class are reported beside. --v-p or
     --no-observations give the pure model.
     """
-    from alloyscreen.interphase.classification import assess_volumes
-    from alloyscreen.interphase.composition import parse_composition
-    from alloyscreen.interphase.coupling import (
-        ILLUSTRATIVE_SIGMA_INSULATOR_S_CM,
-        ILLUSTRATIVE_SIGMA_METAL_S_CM,
-    )
-    from alloyscreen.interphase.products import (
-        load_product_table,
-        relaxed_molar_volumes,
-        with_relaxed_volumes,
-    )
-    from alloyscreen.interphase.reactions import load_reaction_table, reduce_curated
-    from alloyscreen.interphase.volumes import interphase_volumes
+    from alloyscreen.interphase_route import analyse_interphase
 
-    if route not in ("curated", "thermo", "mp"):
-        fail(f"--route must be curated, thermo or mp, got {route!r}")
-    if relaxed_volumes and route != "thermo":
-        fail("--relaxed-volumes needs --route thermo (the relaxed structures come from it)")
-    inp = parse_composition(composition)
-    morphology = _morphology(
-        aspect_ratio, size_ratio, distribution, shell_thickness, tunnelling_distance
-    )
-    table = load_product_table(products)
-    extra: dict[str, Any] = {}
-    exit_code = EXIT_OK
-    if route == "curated":
-        reduction = reduce_curated(inp, load_reaction_table(reactions))
-    else:
-        from alloyscreen.interphase.thermo import (
-            materials_project_entries,
-            reduce_thermo,
-        )
-
-        elements = sorted({str(el) for el in inp.composition.elements} - {"Li"})
-        if route == "thermo":
-            entries, summary, phases = thermo_entries(
-                elements, calculator, db, workers, quiet=json_out
-            )
-            exit_code = EXIT_TASKS_FAILED if summary.n_failed else EXIT_OK
-            extra["calculator"] = calculator
-            extra["phase_set"] = [
-                {"id": p.id, "formula": p.formula, "source": p.source} for p in phases
-            ]
-            extra["n_cached"], extra["n_computed"] = summary.n_cached, summary.n_computed
-            if relaxed_volumes:
-                relaxed = {r.candidate_id: r.atoms for r in summary.results if r.done}
-                table = with_relaxed_volumes(
-                    table, relaxed_molar_volumes(relaxed), calculator=calculator
-                )
-        else:
-            entries = materials_project_entries(elements)
-            extra["phase_set"] = [
-                {"id": getattr(e, "entry_id", None), "formula": e.composition.reduced_formula}
-                for e in entries
-            ]
-        reduction = reduce_thermo(inp, entries, route=route)
-    volumes = interphase_volumes(reduction, table)
-    assessment = assess_volumes(
-        volumes,
-        morphology,
+    result = analyse_interphase(
+        composition,
+        route=route,
+        morphology=_morphology(
+            aspect_ratio, size_ratio, distribution, shell_thickness, tunnelling_distance
+        ),
         model=_model(v_p, v_p_err),
-        sigma_metal_S_cm=sigma_metal or ILLUSTRATIVE_SIGMA_METAL_S_CM,
-        sigma_insulator_S_cm=sigma_insulator or ILLUSTRATIVE_SIGMA_INSULATOR_S_CM,
+        reactions=reactions,
+        products=products,
+        relaxed_volumes=relaxed_volumes,
+        sigma_metal_S_cm=sigma_metal,
+        sigma_insulator_S_cm=sigma_insulator,
+        observations=observations,
+        use_observations=not (no_observations or v_p is not None),
+        calculator=calculator,
+        store=db,
+        workers=workers,
+        progress=progress_factory(disable=json_out),
     )
-    record = {**assessment.summary(), **extra}
-    obs = _observations(
-        observations, no_observations or v_p is not None, load_reaction_table(reactions), table
-    )
-    record.update(_verdict_record(assessment, volumes, obs))
+    record = result.record
+    exit_code = EXIT_TASKS_FAILED if result.n_failed else EXIT_OK
     if json_out:
         emit_json(record)
     else:
@@ -553,6 +443,7 @@ def design(
     )
     from alloyscreen.interphase.products import load_product_table
     from alloyscreen.interphase.reactions import load_reaction_table
+    from alloyscreen.interphase_route import load_calibration
 
     base = _morphology(aspect_ratio, size_ratio, distribution, shell_thickness, tunnelling_distance)
     morphs = [base] if v_p is not None else default_design_morphologies(base)
@@ -569,9 +460,9 @@ def design(
         reactions=load_reaction_table(reactions),
         products=load_product_table(products),
     )
-    obs = _observations(
+    obs = load_calibration(
         observations,
-        no_observations or v_p is not None,
+        not (no_observations or v_p is not None),
         load_reaction_table(reactions),
         load_product_table(products),
     )

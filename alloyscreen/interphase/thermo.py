@@ -55,7 +55,6 @@ from alloyscreen.interphase.reactions import (
     combine,
     make_reaction,
 )
-from alloyscreen.tasks import STANDARD_RELAX_OPTIONS
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +64,6 @@ THERMO_PHASES_FILE = "thermo_phases.json"
 TASK_PREFIX = "interphase:"
 #: Id prefix of discovered (predicted) phases in the phase set.
 PREDICTED_PREFIX = "predicted:"
-#: Default options of the relax tasks (the relax kind's defaults, written out for the key).
-DEFAULT_RELAX_OPTIONS: dict[str, Any] = dict(STANDARD_RELAX_OPTIONS)
 
 
 @dataclass(frozen=True)
@@ -227,36 +224,6 @@ def discovered_phases(
                 )
             )
     return out
-
-
-def relax_tasks(
-    phases: Sequence[ThermoPhase], calculator: Any, options: dict[str, Any] | None = None
-) -> list[Any]:
-    """``relax`` tasks (content-keyed, so the store caches them) for the phases.
-
-    Parameters
-    ----------
-    phases
-        From :func:`thermo_phases`.
-    calculator
-        A :class:`alloyscreen.tasks.CalculatorSpec`.
-    options
-        Relax options (default :data:`DEFAULT_RELAX_OPTIONS`).
-    """
-    from alloyscreen.tasks import make_task
-
-    opts = dict(DEFAULT_RELAX_OPTIONS if options is None else options)
-    return [
-        make_task(
-            "relax",
-            TASK_PREFIX + p.id,
-            p.atoms,
-            calculator,
-            opts,
-            {"category": "interphase", "source": p.source, "formula": p.formula},
-        )
-        for p in phases
-    ]
 
 
 def entries_from_results(results: Iterable[Any]) -> list[Any]:
