@@ -169,8 +169,15 @@ def structure_step_tasks(
     spec: CalculatorSpec,
     options: dict[str, Any],
 ) -> list[Task]:
-    """Tasks of a per-structure step (adhesion, migration) on the relaxed structures."""
+    """Tasks of a per-structure step (adhesion, migration) on the relaxed structures.
+
+    Adhesion over several terminations names its termination ``selection`` in the parameters
+    (hence the key): rows computed while the strongest-binding termination was reported are not
+    reused now that the one forming against Li metal is. One termination: key unchanged.
+    """
     science, _ = _split(options, STEP_FUNCTIONS[step][1])
+    if step == "adhesion" and science.get("max_terminations", 1) != 1:
+        science.setdefault("selection", "interface_energy")
     tasks = []
     for cand in step_candidates(step, candidates, options):
         if cand.id not in relaxed:

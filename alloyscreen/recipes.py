@@ -299,10 +299,6 @@ def adhesion(
             "max_terminations": 0 if all_terminations else 1,
         },
     )
-    if all_terminations:
-        # Named explicitly so that rows computed while the largest W_ad was reported are not
-        # reused now that the termination that forms is (same key as the li_alloys workflow).
-        params["selection"] = "interface_energy"
     db = open_store(store)
     eng, own = _engine(engine, workers)
     try:

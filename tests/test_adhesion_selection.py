@@ -84,3 +84,34 @@ def test_b32_lial_reports_a_li_containing_face_not_the_strongest_binding_al_face
     assert strongest.top_species == ("Al",)
     assert res.max_w_adh_J_m2 == pytest.approx(strongest.w_adh_J_m2)
     assert res.w_adh_J_m2 < res.max_w_adh_J_m2
+
+
+def test_multi_termination_tasks_name_their_selection_in_the_key(tmp_path):
+    # Rows computed while the strongest-binding termination was reported must not be reused:
+    # every adhesion task over several terminations carries selection = interface_energy, named
+    # or not; a one-termination task keeps its key (no selection in its parameters).
+    from ase.build import bulk
+    from ase.io import write
+
+    from alloyscreen.campaign import load_campaign_candidates, structure_step_tasks
+    from alloyscreen.tasks import CalculatorSpec
+
+    path = tmp_path / "Cu.vasp"
+    write(path, bulk("Cu", "fcc", a=3.6, cubic=True), format="vasp")
+    (cand,) = load_campaign_candidates([str(path)])
+    relaxed = {cand.id: cand.to_atoms()}
+    spec = CalculatorSpec.make("emt")
+    opts = {"categories": [cand.category]}
+
+    def task(**options):
+        (t,) = structure_step_tasks("adhesion", [cand], relaxed, spec, {**opts, **options})
+        return t
+
+    implicit = task(max_terminations=0)
+    explicit = task(max_terminations=0, selection="interface_energy")
+    old_rule = task(max_terminations=0, selection="max_w_adh")
+    assert implicit.params["selection"] == "interface_energy"
+    assert implicit.key == explicit.key
+    assert implicit.key != old_rule.key
+    assert "selection" not in task().params
+    assert "selection" not in task(max_terminations=1).params
