@@ -14,6 +14,8 @@
 # Every subcommand is idempotent. The server listens on 127.0.0.1 only; the role's password is a
 # fixed test password (this is a throw-away CI database, never a production one).
 set -euo pipefail
+# shellcheck source=scripts/_apt.sh
+source "$(dirname "$0")/_apt.sh"
 
 PG_USER=${ALLOYSCREEN_PG_USER:-alloyscreen}
 PG_PASSWORD=${ALLOYSCREEN_PG_PASSWORD:-alloyscreen}
@@ -36,28 +38,7 @@ url() { echo "postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB"; }
 
 cmd_install() {
     need_root install
-    local missing=()
-    for p in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
-    if [[ ${#missing[@]} -eq 0 ]]; then
-        log "packages already installed: ${PACKAGES[*]}"
-        return 0
-    fi
-    # policy-rc.d exit 101: apt must not try to start the server (we start it ourselves).
-    local created_policy=0
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        created_policy=1
-    fi
-    log "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"; then
-        apt-get update -q
-        apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
-    fi
-    if [[ $created_policy -eq 1 ]]; then rm -f /usr/sbin/policy-rc.d; fi
+    apt_install_quiet "${PACKAGES[@]}" || return 0
     log "installed: $(dpkg-query -W -f='${Version}' postgresql)"
 }
 

@@ -13,6 +13,8 @@
 # proctrack/linuxproc + task/none, no accounting daemon, fast scheduler parameters). Nothing is ever
 # purged or autoremoved.
 set -euo pipefail
+# shellcheck source=scripts/_apt.sh
+source "$(dirname "$0")/_apt.sh"
 
 SLURM_CONF_DIR=${SLURM_CONF_DIR:-/etc/slurm}
 SLURM_CONF=$SLURM_CONF_DIR/slurm.conf
@@ -40,29 +42,7 @@ alive() { # alive PIDFILE -> 0 when the process named in PIDFILE runs
 
 cmd_install() {
     need_root install
-    local missing=()
-    for p in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
-    if [[ ${#missing[@]} -eq 0 ]]; then
-        log "packages already installed: ${PACKAGES[*]}"
-        return 0
-    fi
-    # policy-rc.d exit 101: apt must not try to start the daemons (no init system here; we start
-    # them ourselves). Restore the previous state afterwards.
-    local created_policy=0
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        created_policy=1
-    fi
-    log "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"; then
-        apt-get update -q
-        apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
-    fi
-    if [[ $created_policy -eq 1 ]]; then rm -f /usr/sbin/policy-rc.d; fi
+    apt_install_quiet "${PACKAGES[@]}" || return 0
     log "installed: $(dpkg-query -W -f="${Version}" slurmctld)"
 }
 
