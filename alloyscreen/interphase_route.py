@@ -31,7 +31,9 @@ __all__ = [
     "DEFAULT_ASPECT_RATIO",
     "ROUTES",
     "InterphaseAnalysis",
+    "InterphaseCalibration",
     "analyse_interphase",
+    "calibrate_interphase",
     "load_calibration",
     "phase_relax_tasks",
     "thermo_entries",
@@ -249,3 +251,140 @@ def analyse_interphase(
     obs = load_calibration(observations, use_observations, reaction_table, table)
     record = {**assessment.summary(), **extra, **verdict_record(assessment, volumes, obs)}
     return InterphaseAnalysis(record, n_failed)
+
+
+@dataclass(frozen=True)
+class InterphaseCalibration:
+    """What ``alloyscreen interphase calibrate`` found: the JSON-ready ``record`` (pooled window,
+    ``by_metal`` windows, consistent microstructure ``families``, cell ``experiments``, the
+    ``design``), the pooled :class:`~alloyscreen.interphase.calibration.CalibrationResult`, and
+    the design pair used (given or inferred from the cell experiments)."""
+
+    record: dict[str, Any]
+    result: Any
+    experiments: list[dict[str, Any]] | None
+    families: dict[str, list[dict[str, Any]]]
+    host: str | None
+    metal_source: str | None
+
+
+def calibrate_interphase(
+    observations: str | Path | None = None,
+    *,
+    cells: str | Path | None = None,
+    host: str | None = None,
+    metal_source: str | None = None,
+    margin: float = 0.2,
+    morphology_grid_values: tuple[Sequence[float], Sequence[str], Sequence[float]] | None = None,
+    map_png: str | Path | None = None,
+    reactions: Sequence[str | Path] = (),
+    products: Sequence[str | Path] = (),
+) -> InterphaseCalibration:
+    """The V_p window consistent with benign/detrimental observations (shipped, a CSV, or the
+    outcomes of the asymmetric-cell protocol on the cell files of an experiments TOML), per metal,
+    the microstructure families that explain each window (``map_png``: their map), and with a
+    host/metal-source pair (given, or inferred from the cell experiments) the MI-SEI design.
+
+    ``morphology_grid_values``: (aspect ratios, distributions, size ratios) checked against the
+    pooled window; None skips the percolation engine.
+
+    Raises
+    ------
+    InputError
+        Both a CSV and cell files, half a design pair, unreadable inputs.
+    """
+    from alloyscreen.interphase.calibration import (
+        calibrate,
+        calibrate_by_metal,
+        load_observations,
+    )
+    from alloyscreen.interphase.coupling import morphology_grid
+    from alloyscreen.interphase.families import plot_families, search_families
+    from alloyscreen.interphase.products import load_product_table
+    from alloyscreen.interphase.reactions import load_reaction_table
+
+    if observations is not None and cells is not None:
+        raise InputError("give an observation CSV or --cells, not both")
+    if (host is None) != (metal_source is None):
+        raise InputError("give both --host and --metal-source for a design")
+    rx, pt = load_reaction_table(list(reactions)), load_product_table(list(products))
+    morphs = None
+    if morphology_grid_values is not None:
+        morphs = morphology_grid(*morphology_grid_values)
+    experiments = None
+    if cells is not None:
+        from alloyscreen.interphase.cell_calibration import calibrate_cells, infer_design_pair
+
+        cal = calibrate_cells(cells, reactions=rx, products=pt)
+        obs = list(cal.observations)
+        experiments = [
+            {
+                "composition": e.composition,
+                "outcome": e.outcome,
+                "verdict": e.verdict.verdict,
+                "label": e.verdict.label,
+                "symmetric": None if e.symmetric is None else str(e.symmetric),
+                "asymmetric": [str(a) for a in e.asymmetric],
+                "notes": list(e.verdict.notes),
+            }
+            for e in cal.experiments
+        ]
+        if host is None and metal_source is None:
+            pair = infer_design_pair(obs)
+            if pair is not None:
+                host, metal_source = pair
+    elif observations is not None:
+        obs = load_observations([observations], shipped=False, reactions=rx, products=pt)
+    else:
+        obs = load_observations((), shipped=True, reactions=rx, products=pt)
+    result = calibrate(obs, morphologies=morphs)
+    record = result.summary()
+    if experiments is not None:
+        record["experiments"] = experiments
+    by_metal = calibrate_by_metal(obs)
+    record["by_metal"] = {}
+    families: dict[str, list[dict[str, Any]]] = {}
+    windows: list[tuple[str, tuple[float, float | None]]] = []
+    for metals, res in by_metal.items():
+        key = ", ".join(metals)
+        w = res.window
+        record["by_metal"][key] = {
+            "v_p_window": None if w is None else list(w),
+            "contradictions": [c.message() for c in res.contradictions],
+            "overruled": res.summary()["overruled"],
+            "observations": [o.composition for o in res.observations],
+        }
+        if w is not None and w[1] is not None:
+            windows.append((key, w))
+            families[key] = [m.record() for m in search_families(w)]
+    record["families"] = families
+    if map_png is not None and windows:
+        key, w = windows[0]
+        plot_families(search_families(w), w, map_png)
+        record["map"] = str(map_png)
+    design_record = None
+    if host is not None and metal_source is not None:
+        from alloyscreen.interphase.design import (
+            calibrate_design,
+            default_design_morphologies,
+            design_document,
+            design_mixture,
+        )
+
+        d = design_mixture(
+            host,
+            metal_source,
+            margin=margin,
+            morphologies=default_design_morphologies(),
+            reactions=rx,
+            products=pt,
+        )
+        d = calibrate_design(d, obs)
+        design_record = {
+            **design_document(d),
+            "host": host,
+            "metal_source": metal_source,
+            "fraction_definition": d.fraction_definition,
+        }
+    record["design"] = design_record
+    return InterphaseCalibration(record, result, experiments, families, host, metal_source)

@@ -242,104 +242,28 @@ def calibrate(
     window (``families``), and with --cells (or --host/--metal-source) the MI-SEI design that
     follows from the window.
     """
-    from alloyscreen.interphase.calibration import (
-        calibrate,
-        calibrate_by_metal,
-        load_observations,
-    )
-    from alloyscreen.interphase.coupling import morphology_grid
-    from alloyscreen.interphase.families import plot_families, search_families
-    from alloyscreen.interphase.products import load_product_table
-    from alloyscreen.interphase.reactions import load_reaction_table
+    from alloyscreen.interphase_route import calibrate_interphase
 
-    if observations is not None and cells is not None:
-        fail("give an observation CSV or --cells, not both")
-    rx, pt = load_reaction_table(reactions), load_product_table(products)
-    morphs = None
-    if not no_morphologies:
-        morphs = morphology_grid(
+    cal = calibrate_interphase(
+        observations,
+        cells=cells,
+        host=host,
+        metal_source=metal_source,
+        margin=margin,
+        morphology_grid_values=None
+        if no_morphologies
+        else (
             _floats(aspect_ratios, "--aspect-ratios"),
             [d.strip() for d in distributions.split(",") if d.strip()],
             _floats(size_ratios, "--size-ratios"),
-        )
-    experiments = None
-    if cells is not None:
-        from alloyscreen.interphase.cell_calibration import calibrate_cells, infer_design_pair
-
-        cal = calibrate_cells(cells, reactions=rx, products=pt)
-        obs = list(cal.observations)
-        experiments = [
-            {
-                "composition": e.composition,
-                "outcome": e.outcome,
-                "verdict": e.verdict.verdict,
-                "label": e.verdict.label,
-                "symmetric": None if e.symmetric is None else str(e.symmetric),
-                "asymmetric": [str(a) for a in e.asymmetric],
-                "notes": list(e.verdict.notes),
-            }
-            for e in cal.experiments
-        ]
-        if host is None and metal_source is None:
-            pair = infer_design_pair(obs)
-            if pair is not None:
-                host, metal_source = pair
-    elif observations is not None:
-        obs = load_observations([observations], shipped=False, reactions=rx, products=pt)
-    else:
-        obs = load_observations((), shipped=True, reactions=rx, products=pt)
-    result = calibrate(obs, morphologies=morphs)
-    record = result.summary()
-    if experiments is not None:
-        record["experiments"] = experiments
-    by_metal = calibrate_by_metal(obs)
-    record["by_metal"] = {}
-    families: dict[str, list[dict[str, Any]]] = {}
-    windows: list[tuple[str, tuple[float, float | None]]] = []
-    for metals, res in by_metal.items():
-        key = ", ".join(metals)
-        w = res.window
-        record["by_metal"][key] = {
-            "v_p_window": None if w is None else list(w),
-            "contradictions": [c.message() for c in res.contradictions],
-            "overruled": res.summary()["overruled"],
-            "observations": [o.composition for o in res.observations],
-        }
-        if w is not None and w[1] is not None:
-            windows.append((key, w))
-            families[key] = [m.record() for m in search_families(w)]
-    record["families"] = families
-    if map_png is not None and windows:
-        key, w = windows[0]
-        plot_families(search_families(w), w, map_png)
-        record["map"] = str(map_png)
-    design_record = None
-    if (host is None) != (metal_source is None):
-        fail("give both --host and --metal-source for a design")
-    if host is not None and metal_source is not None:
-        from alloyscreen.interphase.design import (
-            calibrate_design,
-            default_design_morphologies,
-            design_document,
-            design_mixture,
-        )
-
-        d = design_mixture(
-            host,
-            metal_source,
-            margin=margin,
-            morphologies=default_design_morphologies(),
-            reactions=rx,
-            products=pt,
-        )
-        d = calibrate_design(d, obs)
-        design_record = {
-            **design_document(d),
-            "host": host,
-            "metal_source": metal_source,
-            "fraction_definition": d.fraction_definition,
-        }
-    record["design"] = design_record
+        ),
+        map_png=map_png,
+        reactions=reactions,
+        products=products,
+    )
+    record, result, experiments, families = cal.record, cal.result, cal.experiments, cal.families
+    design_record = record["design"]
+    host, metal_source = cal.host, cal.metal_source
     if json_out:
         emit_json(record)
         raise typer.Exit(EXIT_OK)
