@@ -34,6 +34,7 @@ __all__ = [
     "InterphaseCalibration",
     "analyse_interphase",
     "calibrate_interphase",
+    "design_interphase",
     "load_calibration",
     "phase_relax_tasks",
     "thermo_entries",
@@ -388,3 +389,59 @@ def calibrate_interphase(
         }
     record["design"] = design_record
     return InterphaseCalibration(record, result, experiments, families, host, metal_source)
+
+
+def design_interphase(
+    host: str,
+    metal_source: str,
+    *,
+    margin: float = 0.2,
+    absolute_margin: bool = False,
+    morphology: Any = None,
+    v_p: float | None = None,
+    v_p_err: float = 0.0,
+    kind: str = "auto",
+    dopant_charge: float | None = None,
+    max_fraction: float = 1.0,
+    reactions: Sequence[str | Path] = (),
+    products: Sequence[str | Path] = (),
+    observations: Sequence[str | Path] = (),
+    use_observations: bool = True,
+    output: str | Path | None = None,
+) -> tuple[Any, Path | None]:
+    """``alloyscreen design``: the largest blend/doping fraction of ``metal_source`` in ``host``
+    keeping V_FM below V_p minus the margin, for ``morphology`` and the default comparison set
+    (only ``morphology`` with a fixed ``v_p``), calibrated by the observations when they bound V_p
+    for the mixture's metal; ``output``: the design plot (PNG). Returns the
+    :class:`~alloyscreen.interphase.design.DesignResult` and the plot path (or None).
+    """
+    from alloyscreen.interphase.coupling import EnginePercolation, FixedThreshold, Morphology
+    from alloyscreen.interphase.design import (
+        calibrate_design,
+        default_design_morphologies,
+        design_mixture,
+        plot_design,
+    )
+    from alloyscreen.interphase.products import load_product_table
+    from alloyscreen.interphase.reactions import load_reaction_table
+
+    base = morphology if morphology is not None else Morphology(aspect_ratio=DEFAULT_ASPECT_RATIO)
+    morphs = [base] if v_p is not None else default_design_morphologies(base)
+    model = FixedThreshold(v_p, v_p_err, source="--v-p") if v_p is not None else EnginePercolation()
+    rx, pt = load_reaction_table(list(reactions)), load_product_table(list(products))
+    result = design_mixture(
+        host,
+        metal_source,
+        margin=margin,
+        margin_mode="absolute" if absolute_margin else "relative",
+        morphologies=morphs,
+        kind=kind,
+        dopant_charge=dopant_charge,
+        max_fraction=max_fraction,
+        model=model,
+        reactions=rx,
+        products=pt,
+    )
+    result = calibrate_design(result, load_calibration(observations, use_observations, rx, pt))
+    plot = plot_design(result, output) if output is not None else None
+    return result, plot

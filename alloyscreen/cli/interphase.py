@@ -358,40 +358,28 @@ def design(
     recommendation keeps V_FM the margin below the smallest V_FM observed detrimental (never below
     the largest observed benign); the morphology limits are reported beside.
     """
-    from alloyscreen.interphase.design import (
-        calibrate_design,
-        default_design_morphologies,
-        design_document,
-        design_mixture,
-        plot_design,
-    )
-    from alloyscreen.interphase.products import load_product_table
-    from alloyscreen.interphase.reactions import load_reaction_table
-    from alloyscreen.interphase_route import load_calibration
+    from alloyscreen.interphase.design import design_document
+    from alloyscreen.interphase_route import design_interphase
 
-    base = _morphology(aspect_ratio, size_ratio, distribution, shell_thickness, tunnelling_distance)
-    morphs = [base] if v_p is not None else default_design_morphologies(base)
-    result = design_mixture(
+    result, plot = design_interphase(
         host,
         metal_source,
         margin=margin,
-        margin_mode="absolute" if absolute_margin else "relative",
-        morphologies=morphs,
+        absolute_margin=absolute_margin,
+        morphology=_morphology(
+            aspect_ratio, size_ratio, distribution, shell_thickness, tunnelling_distance
+        ),
+        v_p=v_p,
+        v_p_err=v_p_err,
         kind=kind,
         dopant_charge=dopant_charge,
         max_fraction=max_fraction,
-        model=_model(v_p, v_p_err),
-        reactions=load_reaction_table(reactions),
-        products=load_product_table(products),
+        reactions=reactions,
+        products=products,
+        observations=observations,
+        use_observations=not (no_observations or v_p is not None),
+        output=output,
     )
-    obs = load_calibration(
-        observations,
-        not (no_observations or v_p is not None),
-        load_reaction_table(reactions),
-        load_product_table(products),
-    )
-    result = calibrate_design(result, obs)
-    plot = plot_design(result, output) if output is not None else None
     doc = design_document(result, plot)
     if json_out:
         emit_json(
