@@ -439,20 +439,38 @@ def report_from_store(
     """``alloyscreen report``: rank the store's candidates and write the report into
     ``directory`` (shortlist, figures, validation against experiment, the MI-SEI design)."""
     from alloyscreen.recipes import shortlist
+
+    sl = shortlist(store, weights=weights, calculator=calculator)
+    return _validated_report(
+        sl.ranked,
+        directory,
+        context={"store": sl.store_url},
+        design=sl.design,
+        top=top,
+        experiments=experiments,
+    )
+
+
+def _validated_report(
+    ranked: Sequence[RankedCandidate],
+    directory: str | Path,
+    *,
+    experiments: Sequence[str | Path] = (),
+    **kwargs: Any,
+) -> ReportFiles:
+    """:func:`write_report` with the validation against experiment (rank correlations with the
+    shipped data plus ``experiments``, ordinal wetting agreement) computed for ``ranked``."""
     from alloyscreen.shortlist_validation import (
         experimental_validation,
         wetting_ordinal_validation,
     )
 
-    sl = shortlist(store, weights=weights, calculator=calculator)
     return write_report(
-        sl.ranked,
+        ranked,
         directory,
-        context={"store": sl.store_url},
-        validation=experimental_validation(sl.ranked, experiments),
-        ordinal=wetting_ordinal_validation(sl.ranked),
-        design=sl.design,
-        top=top,
+        validation=experimental_validation(ranked, experiments),
+        ordinal=wetting_ordinal_validation(ranked),
+        **kwargs,
     )
 
 
@@ -467,10 +485,6 @@ def workflow_outputs(
     Returns ``{label: path}``.
     """
     from alloyscreen.campaign import load_design
-    from alloyscreen.shortlist_validation import (
-        experimental_validation,
-        wetting_ordinal_validation,
-    )
 
     output = Path(workflow.campaign.output)
     rank_section = workflow.step("rank")
@@ -482,7 +496,7 @@ def workflow_outputs(
         out["shortlist"] = str(export_shortlist(ranked, output / "shortlist.csv"))
     if report_section is not None:
         directory = Path(report_section.options.get("directory", output / "report"))
-        files = write_report(
+        files = _validated_report(
             ranked,
             directory,
             title=f"alloyscreen report: {workflow.campaign.name}",
@@ -492,8 +506,6 @@ def workflow_outputs(
                 "calculator": calculator_label,
                 "candidates": result.n_candidates,
             },
-            validation=experimental_validation(ranked),
-            ordinal=wetting_ordinal_validation(ranked),
             design=load_design(store),
             top=options.get("top"),
         )
