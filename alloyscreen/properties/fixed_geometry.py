@@ -23,12 +23,10 @@ from ase import Atoms
 from ase.calculators.calculator import Calculator
 
 from alloyscreen.errors import InputError
+from alloyscreen.properties.adhesion import EV_PER_A2_IN_J_PER_M2
 from alloyscreen.structures.interfaces import FILM_TAG, SUBSTRATE_TAG
 
 logger = logging.getLogger(__name__)
-
-#: 1 eV/Å^2 in J/m^2 (CODATA 2018 elementary charge, exact in SI).
-EV_PER_A2_IN_J_PER_M2 = 1.602176634e-19 / 1e-20
 
 __all__ = ["HopBarrier", "Separation", "hop_barrier", "work_of_separation"]
 
