@@ -36,6 +36,12 @@ DESCRIPTORS: dict[str, tuple[str, str, str]] = {
     "barrier_eV": ("hops", "barrier_dft_eV", "eV"),
 }
 
+#: Axis labels (with units) of the descriptors in the parity plot.
+_LABELS = {
+    "w_sep_J_m2": "W_sep of the Li interface (J/m²)",
+    "barrier_eV": "Li vacancy hop barrier (eV)",
+}
+
 __all__ = [
     "DESCRIPTORS",
     "DescriptorComparison",
@@ -43,7 +49,16 @@ __all__ = [
     "evaluate_reference",
     "format_comparison",
     "load_reference",
+    "plot_dft_parity",
+    "ranking_verdict",
+    "stored_comparisons",
 ]
+
+
+def shipped_reference_path() -> Path:
+    """Path of the reference set shipped with the package (it may be absent in a development
+    tree before ``scripts/dft_descriptor_reference.py`` has been run)."""
+    return Path(str(resources.files("alloyscreen").joinpath("data", REFERENCE_FILE)))
 
 
 def load_reference(path: str | Path | None = None) -> dict[str, Any]:
@@ -54,10 +69,7 @@ def load_reference(path: str | Path | None = None) -> dict[str, Any]:
     InputError
         The file is missing (with the command that generates it) or malformed.
     """
-    if path is None:
-        p = Path(str(resources.files("alloyscreen").joinpath("data", REFERENCE_FILE)))
-    else:
-        p = Path(path)
+    p = shipped_reference_path() if path is None else Path(path)
     if not p.is_file():
         raise InputError(
             f"DFT reference set not found: {p}; generate it with "
@@ -174,3 +186,86 @@ def format_comparison(comparisons: Sequence[DescriptorComparison]) -> str:
         for sid, v, d in c.pairs:
             lines.append(f"    {sid}: {v:.3f} vs DFT {d:.3f}")
     return "\n".join(lines)
+
+
+def stored_comparisons(reference: dict[str, Any], **kwargs: Any) -> list[DescriptorComparison]:
+    """:func:`compare_with_dft` of every ML potential whose values the reference file stores
+    (section ``ml_values``: ``{calculator: {descriptor: {system: value}}}``, written by the
+    script that generates the set), without loading any model."""
+    out: list[DescriptorComparison] = []
+    for name, values in (reference.get("ml_values") or {}).items():
+        out += compare_with_dft(values, reference, calculator=name, **kwargs)
+    return out
+
+
+def ranking_verdict(c: DescriptorComparison) -> str:
+    """One sentence: does the potential rank this descriptor like DFT? Decided by the bootstrap
+    interval of Spearman rho (lower bound above 0.5: ranks well; above 0: weakly; otherwise the
+    ranking is not established by the set)."""
+    r = c.correlation
+    head = f"{c.calculator} on {c.descriptor} ({len(c.pairs)} systems)"
+    if not r.ok:
+        return f"{head}: no rank correlation ({r.reason})"
+    lo = r.spearman_ci[0]
+    if lo > 0.5:
+        word = "ranks like DFT"
+    elif lo > 0.0:
+        word = "ranks weakly like DFT"
+    else:
+        word = "does not rank reliably like DFT (the interval of rho includes 0)"
+    return (
+        f"{head}: {word}; Spearman rho {r.spearman_rho:+.2f} "
+        f"[{r.spearman_ci[0]:+.2f}, {r.spearman_ci[1]:+.2f}], MAE {c.mae:.3f} {c.unit}, "
+        f"mean signed error {c.mean_signed_error:+.3f} {c.unit}"
+    )
+
+
+def plot_dft_parity(comparisons: Sequence[DescriptorComparison], path: str | Path) -> Path:
+    """Parity plot of ML potentials against DFT: one panel per descriptor, DFT on x, the
+    potential on y (same quantity and unit, so the y = x line is the target), one marker per
+    calculator, with each calculator's MAE and Spearman rho in the legend."""
+    from matplotlib.figure import Figure
+
+    if not comparisons:
+        raise InputError("parity plot needs at least one comparison with DFT")
+    names = list(dict.fromkeys(c.descriptor for c in comparisons))
+    fig = Figure(figsize=(4.6 * len(names), 4.4), dpi=150, layout="constrained")
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    markers = ("o", "s", "^", "D", "v")
+    calcs = list(dict.fromkeys(c.calculator for c in comparisons))
+    for ax, name in zip(axes, names, strict=True):
+        lo, hi = np.inf, -np.inf
+        for c in (c for c in comparisons if c.descriptor == name):
+            x = np.array([d for _, _, d in c.pairs])
+            y = np.array([v for _, v, _ in c.pairs])
+            lo, hi = min(lo, x.min(), y.min()), max(hi, x.max(), y.max())
+            rho = c.correlation.spearman_rho
+            label = f"{c.calculator}: MAE {c.mae:.3f} {c.unit}" + (
+                f", rho {rho:+.2f}" if rho is not None else ""
+            )
+            ax.scatter(
+                x,
+                y,
+                marker=markers[calcs.index(c.calculator) % len(markers)],
+                edgecolor="black",
+                linewidth=0.5,
+                zorder=3,
+                label=label,
+            )
+            if c.calculator == calcs[0]:
+                for sid, xi, yi in zip((p[0] for p in c.pairs), x, y, strict=True):
+                    ax.annotate(
+                        sid, (xi, yi), textcoords="offset points", xytext=(4, 3), fontsize=7
+                    )
+        pad = 0.05 * (hi - lo) if hi > lo else 0.05
+        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="0.5", ls="--", lw=1, zorder=1)
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_ylim(lo - pad, hi + pad)
+        ax.set_xlabel(f"DFT: {_LABELS.get(name, name)}")
+        ax.set_ylabel(f"ML potential: {_LABELS.get(name, name)}")
+        ax.legend(fontsize=7, loc="upper left")
+        ax.grid(alpha=0.3)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    return out

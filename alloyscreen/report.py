@@ -271,6 +271,7 @@ def write_report(
     ordinal: Any = None,
     design: Mapping[str, Any] | None = None,
     top: int | None = None,
+    dft_comparisons: Sequence[Any] = (),
 ) -> ReportFiles:
     """Write ``report.md``, ``report.html``, ``shortlist.csv`` and PNG figures into ``directory``.
 
@@ -289,6 +290,8 @@ def write_report(
         ``{"summary": str, "plot": path, "table": [records]}`` from the interphase design step.
     top : int, optional
         Rows shown in the shortlist table (all by default; the CSV always has all).
+    dft_comparisons : sequence of DescriptorComparison
+        ML potentials against the DFT reference set (:mod:`alloyscreen.dft_reference`).
     """
     from alloyscreen.experiments.comparison import format_report
     from alloyscreen.shortlist_validation import plot_validation
@@ -369,6 +372,8 @@ def write_report(
             (val.preformatted + "\n\n") if val.preformatted else ""
         ) + format_ordinal(ordinal)
     sections.append(val)
+    if dft_comparisons:
+        sections.append(_dft_section(dft_comparisons, out, images))
 
     if design:
         des = Section(
@@ -427,6 +432,25 @@ def write_report(
     return ReportFiles(md_path, html_path, tuple(images), csv_path)
 
 
+def _dft_section(comparisons: Sequence[Any], out: Path, images: list[Path]) -> Section:
+    from alloyscreen.dft_reference import format_comparison, plot_dft_parity, ranking_verdict
+
+    sec = Section(
+        "ML potentials against DFT on the descriptors",
+        [
+            "GPAW single points at the same geometries as the ML potentials (the shipped "
+            "reference set; `alloyscreen validate --reference dft` prints it, docs/validation.md "
+            "explains it). What the shortlist's ranking can rely on:",
+            *(ranking_verdict(c) for c in comparisons),
+        ],
+    )
+    sec.preformatted = format_comparison(comparisons)
+    png = plot_dft_parity(comparisons, out / "parity_ml_vs_dft.png")
+    images.append(png)
+    sec.images.append((png.name, "ML potentials vs DFT: W_sep and hop barriers"))
+    return sec
+
+
 def report_from_store(
     store: Any,
     directory: str | Path,
@@ -460,16 +484,19 @@ def _validated_report(
 ) -> ReportFiles:
     """:func:`write_report` with the validation against experiment (rank correlations with the
     shipped data plus ``experiments``, ordinal wetting agreement) computed for ``ranked``."""
+    from alloyscreen.dft_reference import load_reference, shipped_reference_path, stored_comparisons
     from alloyscreen.shortlist_validation import (
         experimental_validation,
         wetting_ordinal_validation,
     )
 
+    shipped = shipped_reference_path()
     return write_report(
         ranked,
         directory,
         validation=experimental_validation(ranked, experiments),
         ordinal=wetting_ordinal_validation(ranked),
+        dft_comparisons=stored_comparisons(load_reference()) if shipped.is_file() else (),
         **kwargs,
     )
 

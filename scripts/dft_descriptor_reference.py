@@ -92,11 +92,36 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-o", "--output", default="alloyscreen/data/dft_descriptor_reference.json")
     ap.add_argument("--only", nargs="*", help="substrate/hop ids to (re)compute")
-    ap.add_argument("--ecut", type=float, default=400.0, help="plane-wave cutoff (eV)")
-    ap.add_argument("--kpt-density", type=float, default=3.0, help="k-points per Å^-1")
+    ap.add_argument("--ecut", type=float, default=350.0, help="plane-wave cutoff (eV)")
+    ap.add_argument("--kpt-density", type=float, default=2.5, help="k-points per Å^-1")
     ap.add_argument("--geometry-calculator", default="sevenn")
     ap.add_argument(
-        "--max-atoms", type=int, default=60, help="largest interface (atoms) for the DFT set"
+        "--ml-calculators",
+        default="sevenn,chgnet",
+        help="ML potentials evaluated at the reference geometries (stored as ml_values)",
+    )
+    ap.add_argument(
+        "--max-atoms", type=int, default=40, help="largest interface (atoms) for the DFT set"
+    )
+    ap.add_argument("--substrate-layers", type=int, default=3, help="substrate layers per slab")
+    ap.add_argument("--li-layers", type=int, default=3, help="Li layers of the film")
+    ap.add_argument(
+        "--hop-min-length",
+        type=float,
+        default=7.0,
+        help="shortest supercell vector of the hop cells (Å); ML and DFT see the same cell",
+    )
+    ap.add_argument(
+        "--part",
+        choices=("all", "interfaces", "hops"),
+        default="all",
+        help="compute only this part (two processes can then share the work; merge the "
+        ".partial.json files by section)",
+    )
+    ap.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="write the output even when some systems are missing (they are listed in meta)",
     )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -106,16 +131,30 @@ def main(argv: list[str] | None = None) -> int:
     data = _load(partial)
     ml, ml_id = get_calculator(args.geometry_calculator, device="cpu")
     dft_kwargs = {"preset": "interface", "ecut_eV": args.ecut, "kpt_density_A": args.kpt_density}
-    settings = {**dft_kwargs, "max_atoms": args.max_atoms, "adhesion_n_relax": 1, "hop_max_hops": 2}
+    settings = {
+        **dft_kwargs,
+        "max_atoms": args.max_atoms,
+        "substrate_layers": args.substrate_layers,
+        "li_layers": args.li_layers,
+        "adhesion_n_relax": 1,
+        "hop_max_hops": 2,
+        "hop_min_length_A": args.hop_min_length,
+    }
     dft, dft_id = get_calculator("gpaw", **dft_kwargs)
     redo = set(args.only or ())
     todo_int = [
         s
         for s in SUBSTRATES
-        if (s in redo or not redo) and (s in redo or s not in data["interfaces"])
+        if args.part in ("all", "interfaces")
+        and (s in redo or not redo)
+        and (s in redo or s not in data["interfaces"])
     ]
     todo_hop = [
-        s for s in HOP_PHASES if (s in redo or not redo) and (s in redo or s not in data["hops"])
+        s
+        for s in HOP_PHASES
+        if args.part in ("all", "hops")
+        and (s in redo or not redo)
+        and (s in redo or s not in data["hops"])
     ]
     relaxed = {}
     for sid in dict.fromkeys([*todo_int, *todo_hop]):
@@ -123,7 +162,14 @@ def main(argv: list[str] | None = None) -> int:
 
     for sid in todo_int:
         t0 = time.time()
-        res = work_of_adhesion(relaxed[sid], ml, n_relax=1, max_atoms=args.max_atoms)
+        res = work_of_adhesion(
+            relaxed[sid],
+            ml,
+            n_relax=1,
+            max_atoms=args.max_atoms,
+            substrate_layers=args.substrate_layers,
+            li_layers=args.li_layers,
+        )
         sep = work_of_separation(res.atoms, dft)
         data["interfaces"][sid] = {
             "formula": res.formula,
@@ -141,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for sid in todo_hop:
         t0 = time.time()
-        mig = migration_barriers(relaxed[sid], ml, max_hops=2)
+        mig = migration_barriers(relaxed[sid], ml, max_hops=2, min_length_A=args.hop_min_length)
         hops = [h for h in mig.hops if h.converged and h.saddle_image is not None and h.images]
         if not hops:
             logger.warning("%s: no converged hop with images; skipped", sid)
@@ -165,6 +211,17 @@ def main(argv: list[str] | None = None) -> int:
             "%s: barrier(DFT at ML saddle) = %.3f eV (%.0f s)", sid, b.barrier_eV, time.time() - t0
         )
 
+    # ML potentials at the same geometries: what `alloyscreen validate --reference dft` and the
+    # report compare without loading a model.
+    from alloyscreen.dft_reference import evaluate_reference
+
+    data.setdefault("ml_values", {})
+    for name in filter(None, (c.strip() for c in args.ml_calculators.split(","))):
+        calc, cid = get_calculator(name, device="cpu")
+        data["ml_values"][name] = evaluate_reference(data, calc)
+        data.setdefault("ml_calculators", {})[name] = cid.as_dict()
+        _save(partial, data)
+
     data["meta"] = {
         "generated_by": "scripts/dft_descriptor_reference.py",
         "date": time.strftime("%Y-%m-%d"),
@@ -178,11 +235,14 @@ def main(argv: list[str] | None = None) -> int:
         "settings": settings,
         "gpaw_version": version("gpaw"),
         "gpaw_data_version": version("gpaw-data"),
+        "missing": [s for s in SUBSTRATES if s not in data["interfaces"]]
+        + [f"hop {h}" for h in HOP_PHASES if h not in data["hops"]],
     }
     _save(partial, data)
-    if all(s in data["interfaces"] for s in SUBSTRATES) and all(
+    complete = all(s in data["interfaces"] for s in SUBSTRATES) and all(
         h in data["hops"] for h in HOP_PHASES
-    ):
+    )
+    if complete or args.allow_partial:
         out.parent.mkdir(parents=True, exist_ok=True)
         _save(out, data)
         print(f"wrote {out}")

@@ -88,3 +88,95 @@ def test_missing_or_broken_reference_file(tmp_path):
     bad.write_text(json.dumps({"interfaces": {}}))
     with pytest.raises(InputError, match="no 'hops' section"):
         dr.load_reference(bad)
+
+
+def _stored_reference(tmp_path):
+    """The synthetic set written to a file with two 'ML potentials' stored in ``ml_values``:
+    one equal to the reference, one shifted by +0.2 J/m2 with its barrier order reversed."""
+    calc = EMT()
+    ref = _reference(calc)
+    exact = dr.evaluate_reference(ref, calc)
+    off = {
+        "w_sep_J_m2": {k: v + 0.2 for k, v in exact["w_sep_J_m2"].items()},
+        "barrier_eV": dict(
+            zip(
+                exact["barrier_eV"], sorted(exact["barrier_eV"].values(), reverse=True), strict=True
+            )
+        ),
+    }
+    ref["ml_values"] = {"exact": exact, "off": off}
+    path = tmp_path / "ref.json"
+    path.write_text(json.dumps(ref))
+    return path
+
+
+def test_stored_ml_values_give_the_comparisons_and_a_parity_plot(tmp_path):
+    ref = dr.load_reference(_stored_reference(tmp_path))
+    comps = {(c.calculator, c.descriptor): c for c in dr.stored_comparisons(ref)}
+    assert comps["exact", "w_sep_J_m2"].mae == pytest.approx(0.0, abs=1e-9)
+    assert comps["off", "w_sep_J_m2"].mae == pytest.approx(0.2)
+    assert comps["off", "barrier_eV"].correlation.spearman_rho == pytest.approx(-1.0)
+    png = dr.plot_dft_parity(list(comps.values()), tmp_path / "parity.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(InputError, match="at least one comparison"):
+        dr.plot_dft_parity([], tmp_path / "none.png")
+
+
+def test_validate_reference_dft_command(tmp_path):
+    from typer.testing import CliRunner
+
+    from alloyscreen.cli import build_app
+
+    path = _stored_reference(tmp_path)
+    png = tmp_path / "p.png"
+    res = CliRunner().invoke(
+        build_app(),
+        [
+            "validate",
+            "--reference",
+            "dft",
+            "--dft-set",
+            str(path),
+            "--calculators",
+            "off",
+            "--plot",
+            str(png),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "off vs DFT, w_sep_J_m2 (4 systems)" in res.output
+    assert "MAE 0.200" in res.output
+    assert png.is_file()
+    res = CliRunner().invoke(
+        build_app(),
+        [
+            "validate",
+            "--reference",
+            "dft",
+            "--dft-set",
+            str(path),
+            "--json",
+            "--calculators",
+            "exact",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert {c["descriptor"] for c in doc["comparisons"]} == {"w_sep_J_m2", "barrier_eV"}
+    bad = CliRunner().invoke(build_app(), ["validate", "--reference", "dtf"])
+    assert bad.exit_code == 2
+    assert "'dtf' is not one of experiment, dft" in bad.output
+
+
+def test_report_section_says_which_descriptor_ranks_like_dft(tmp_path):
+    from alloyscreen.report import write_report
+
+    comps = dr.stored_comparisons(dr.load_reference(_stored_reference(tmp_path)))
+    verdicts = {(c.calculator, c.descriptor): dr.ranking_verdict(c) for c in comps}
+    assert "does not rank reliably" in verdicts["off", "barrier_eV"]
+    assert "ranks like DFT" in verdicts["exact", "barrier_eV"]
+    files = write_report([], tmp_path / "rep", dft_comparisons=comps)
+    md = files.markdown.read_text()
+    assert "ML potentials against DFT on the descriptors" in md
+    assert verdicts["off", "barrier_eV"] in md
+    assert (tmp_path / "rep" / "parity_ml_vs_dft.png").is_file()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from alloyscreen.cli._common import emit_json, err_console, handle_errors, out_console
+from alloyscreen.cli._common import emit_json, err_console, fail, handle_errors, out_console
 
 DB_OPTION = typer.Option(None, "--db", help="Results store [default: results/alloyscreen.db].")
 WEIGHTS_OPTION = typer.Option(
@@ -95,10 +95,16 @@ def report(
 def validate(
     db: str | None = DB_OPTION,
     calculator: str | None = CALC_OPTION,
-    reference: list[Path] | None = typer.Option(
+    against: str = typer.Option(
+        "experiment",
+        "--reference",
+        help="What to validate against: 'experiment' (the store's shortlist against measured "
+        "contact angles, diffusion and wetting statements) or 'dft' (ML potentials against the "
+        "shipped GPAW reference set of W_sep and hop barriers).",
+    ),
+    experiments: list[Path] | None = typer.Option(
         None,
         "--experiments",
-        "--reference",
         help="Your own measurements: CSVs with the schema of docs/reference_data.md "
         "(contact angles and/or diffusion), added to the shipped data.",
     ),
@@ -108,18 +114,55 @@ def validate(
         help="Your own stated wetting classes (wets / non-wetting / state-dependent), "
         "schema of docs/reference_data.md, added to the shipped statements.",
     ),
+    calculators: str = typer.Option(
+        "sevenn,chgnet",
+        "--calculators",
+        help="With --reference dft: comma-separated ML potentials to compare.",
+    ),
+    dft_set: Path | None = typer.Option(
+        None, "--dft-set", help="With --reference dft: another reference file of the same schema."
+    ),
+    recompute: bool = typer.Option(
+        False,
+        "--recompute",
+        help="With --reference dft: evaluate the potentials again instead of the stored values.",
+    ),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="With --reference dft: write the parity plot (PNG) here."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
-    """Computed W_ad / barriers vs experiment: rank correlations with intervals, ordinal wetting
-    agreement, and the measured phases not screened yet."""
+    """Validate: the shortlist against experiment (rank correlations with intervals, ordinal
+    wetting agreement, measured phases not screened yet), or the ML potentials against DFT
+    (`--reference dft`: MAE, Spearman and Kendall with bootstrap intervals, parity plot)."""
+    from alloyscreen import recipes
+
+    if against not in ("experiment", "dft"):
+        fail(f"--reference: '{against}' is not one of experiment, dft")
+    if against == "dft":
+        from alloyscreen.dft_reference import format_comparison
+
+        names = [c.strip() for c in calculators.split(",") if c.strip()]
+        res = recipes.validate_against_dft(names, reference=dft_set, recompute=recompute, plot=plot)
+        if json_out:
+            emit_json({"comparisons": res.comparisons, "reference": res.reference_meta})
+            return
+        out_console.print(format_comparison(res.comparisons), highlight=False)
+        if res.reference_meta.get("missing"):
+            out_console.print(
+                "systems missing from the set: " + ", ".join(res.reference_meta["missing"]),
+                highlight=False,
+            )
+        if res.plot is not None:
+            out_console.print(f"parity plot: {res.plot}", highlight=False)
+        return
     from alloyscreen.experiments.comparison import format_report
     from alloyscreen.experiments.wetting_statements import format_ordinal
-    from alloyscreen.recipes import validate as validate_recipe
 
-    result = validate_recipe(
+    result = recipes.validate(
         db,
         calculator=calculator,
-        experiments=reference or (),
+        experiments=experiments or (),
         wetting_statements=statements or (),
     )
     if json_out:
