@@ -180,3 +180,53 @@ def test_report_section_says_which_descriptor_ranks_like_dft(tmp_path):
     assert "ML potentials against DFT on the descriptors" in md
     assert verdicts["off", "barrier_eV"] in md
     assert (tmp_path / "rep" / "parity_ml_vs_dft.png").is_file()
+
+
+SHIPPED = dr.shipped_reference_path()
+needs_shipped = pytest.mark.skipif(not SHIPPED.is_file(), reason="reference set not generated")
+
+
+@needs_shipped
+def test_shipped_reference_set_spans_the_classes_and_records_its_settings():
+    ref = dr.load_reference()
+    assert len(ref["interfaces"]) >= 8
+    assert len(ref["hops"]) >= 5
+    meta = ref["meta"]
+    assert meta["gpaw_version"]
+    assert meta["gpaw_data_version"]
+    assert {"ecut_eV", "kpt_density_A", "max_atoms"} <= set(meta["settings"])
+    w = {k: r["w_sep_dft_J_m2"] for k, r in ref["interfaces"].items()}
+    # every interface binds; Li binds metals more strongly than the ionic SEI phases (DFT)
+    assert all(v > 0 for v in w.values())
+    metals = [w[k] for k in ("Li-bcc", "Cu-fcc", "Al-fcc", "LiAl-B32", "LiAg-B2") if k in w]
+    ionic = [w[k] for k in ("Li2S-C1", "Li2O-C1", "LiF-B1") if k in w]
+    assert min(metals) > max(ionic)
+    assert all(r["barrier_dft_eV"] > 0 for r in ref["hops"].values())
+    # both ML potentials are stored for the report, for both descriptors
+    comps = dr.stored_comparisons(ref)
+    assert {(c.calculator, c.descriptor) for c in comps} >= {
+        ("sevenn", "w_sep_J_m2"),
+        ("sevenn", "barrier_eV"),
+        ("chgnet", "w_sep_J_m2"),
+        ("chgnet", "barrier_eV"),
+    }
+
+
+@needs_shipped
+@pytest.mark.dft
+def test_gpaw_reproduces_the_shipped_li_on_li_work_of_separation():
+    """The reference route end to end on its smallest system: GPAW at the shipped geometry with
+    the shipped settings gives the shipped value (regenerability)."""
+    pytest.importorskip("gpaw")
+    from ase.io.jsonio import decode
+
+    from alloyscreen.calculators import get_calculator
+
+    ref = dr.load_reference()
+    s = ref["meta"]["settings"]
+    calc, _ = get_calculator(
+        "gpaw", preset=s["preset"], ecut_eV=s["ecut_eV"], kpt_density_A=s["kpt_density_A"]
+    )
+    row = ref["interfaces"]["Li-bcc"]
+    sep = work_of_separation(decode(row["atoms"]), calc)
+    assert sep.w_sep_J_m2 == pytest.approx(row["w_sep_dft_J_m2"], abs=2e-3)
