@@ -1,8 +1,12 @@
 #!/usr/bin/env python
 """Regenerate the DFT reference set of the screening descriptors (GPAW single points).
 
-    .venv/bin/python scripts/dft_descriptor_reference.py [--only ID ...] [--ecut 400]
-        [--kpt-density 3.0] [-o alloyscreen/data/dft_descriptor_reference.json]
+    .venv/bin/python scripts/dft_descriptor_reference.py [--only ID ...] [--ecut 350]
+        [--kpt-density 2.5] [--part interfaces|hops] [-o alloyscreen/data/dft_descriptor_reference.json]
+
+About 70 minutes of one core for the shipped set (defaults). Two processes can split it
+(``--part interfaces`` / ``--part hops`` with their own ``-o``; merge the ``.partial.json``
+sections and rerun once to add the ML values and write the file).
 
 What it computes (DFT relaxation of every interface and band is too slow on a workstation, so
 DFT single points are taken at geometries relaxed with the ML potential, and said so in the file):
