@@ -127,6 +127,7 @@ def migration_barriers(
     attempt_frequency_Hz: float = 1e13,
     vacancy_fraction: float = 1.0,
     preconverge: Calculator | None = None,
+    refine_image_fmax: float | None = 0.15,
 ) -> MigrationResult:
     """CI-NEB barriers of the distinct hops of ``species``, network barrier and D(T) estimate.
 
@@ -191,6 +192,10 @@ def migration_barriers(
         starts from its relaxed endpoints and converged band (see :func:`compute_migration`).
         As a task parameter it is a calculator spec (``{"name": "sevenn"}`` or ``"sevenn"``) that
         the worker builds.
+    refine_image_fmax : float or None
+        With ``preconverge``: force threshold (eV/Å) of ``calc``'s non-climbing images, which
+        start converged by the cheap calculator and only define the tangent; the climbing image
+        still converges to ``saddle_fmax`` (see :class:`NEBSettings`). ``None``: ``fmax``.
 
     Returns
     -------
@@ -228,6 +233,7 @@ def migration_barriers(
         endpoint_max_steps=endpoint_max_steps,
         max_endpoint_displacement_A=max_endpoint_displacement_A,
         flat_tol_eV=flat_tol_eV,
+        refine_image_fmax=refine_image_fmax,
     )
     return compute_migration(
         atoms,
