@@ -344,3 +344,31 @@ def test_local_worker_that_always_dies_is_stored_as_failed(tmp_path, helpers_on_
     assert summary.n_failed == 2
     assert all("died" in r.error for r in summary.results)
     assert _rows_per_key(db) == Counter({t.key: 1 for t in tasks})
+
+
+def test_prepare_submission_builds_engine_args_and_driver_script(tmp_path, monkeypatch):
+    from alloyscreen.submission import prepare_submission
+
+    monkeypatch.chdir(ROOT)
+    db = tmp_path / "s.db"
+    sub = prepare_submission(
+        LOCAL_WORKFLOW,
+        db=str(db),
+        overrides={"queue": "short", "jobs": 2},
+        driver_job=True,
+        driver_walltime="01:00:00",
+    )
+    assert sub.engine.jobs == 2
+    assert sub.url == str(db)
+    assert sub.args[:3] == ["submit", str(LOCAL_WORKFLOW.absolute()), "--foreground"]
+    assert sub.args[sub.args.index("--queue") :][:2] == ["--queue", "short"]
+    assert "#SBATCH -t 01:00:00" in sub.driver_script
+    counts, problem = sub.pending()
+    assert problem is None
+    assert counts["relax"]["pending"] == 6
+    assert not db.exists()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no sbatch
+    with pytest.raises(InputError, match="sbatch not found"):
+        sub.submit_driver_job()
+    with pytest.raises(InputError, match="unknown SLURM option"):
+        prepare_submission(LOCAL_WORKFLOW, overrides={"partition": "x"})
