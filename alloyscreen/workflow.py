@@ -40,6 +40,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alloyscreen.calculators import DEFAULT_CALCULATOR
+from alloyscreen.engines.slurm import DEFAULT_DEATH_TIMEOUT_S
 from alloyscreen.errors import InputError
 
 
@@ -84,6 +85,11 @@ class SlurmSection(_Strict):
     local_directory: str | None = None
     extra_directives: list[str] = Field(default_factory=list)
     python: str | None = None
+    death_timeout_s: float = Field(
+        default=DEFAULT_DEATH_TIMEOUT_S,
+        gt=0,
+        description="seconds a worker without its driver (scheduler) lives on before it exits",
+    )
 
 
 class EngineSection(_Strict):

@@ -149,6 +149,23 @@ def test_engine_from_workflow_section():
     assert "module load python/3.11" in script
 
 
+def test_workers_exit_soon_after_their_driver_dies():
+    """Issue 19: workers of a killed driver must not hold nodes for dask's default 60 s."""
+    from alloyscreen.engines.slurm import DEFAULT_DEATH_TIMEOUT_S
+
+    assert DEFAULT_DEATH_TIMEOUT_S < 60
+    worker_line = SlurmEngine().job_script().strip().splitlines()[-1]
+    assert f"--death-timeout {DEFAULT_DEATH_TIMEOUT_S}" in worker_line
+    # configurable from the workflow's [engine.slurm]
+    wf = load_workflow(LOCAL_WORKFLOW)
+    section = wf.engine.model_copy(
+        update={"slurm": wf.engine.slurm.model_copy(update={"death_timeout_s": 7.5})}
+    )
+    assert "--death-timeout 7.5" in SlurmEngine.from_section(section).job_script()
+    with pytest.raises(InputError, match="death_timeout_s"):
+        SlurmEngine(death_timeout_s=0)
+
+
 def test_no_pending_task_starts_nothing(tmp_path, monkeypatch):
     # Without SLURM on PATH a started cluster would fail; an empty map must not even try.
     monkeypatch.setenv("PATH", str(tmp_path))
