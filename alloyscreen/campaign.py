@@ -90,6 +90,40 @@ def load_campaign_candidates(
     return out
 
 
+def check_calculator_elements(workflow: Workflow, candidates: Sequence[Candidate]) -> None:
+    """Refuse candidates with elements the workflow's calculator has no parameters for (known
+    only for calculators with a fixed element list, such as ``emt``; adhesion and migration add
+    Li: the film and the hopping atom). ``run --dry-run`` calls it; ``run`` itself stores such
+    tasks as failed, each with its reason.
+
+    Raises
+    ------
+    InputError
+        Naming the workflow, the calculator, the elements and the candidates that hold them.
+    """
+    from alloyscreen.calculators import supported_elements
+
+    name = workflow.calculator.name
+    allowed = supported_elements(name)
+    if allowed is None:
+        return
+    extra = {"Li"} if workflow.step("adhesion") or workflow.step("migration") else set()
+    missing: dict[str, list[str]] = {}
+    for cand in candidates:
+        for el in sorted((set(cand.elements) | extra) - allowed):
+            missing.setdefault(el, []).append(cand.id)
+    if missing:
+        detail = "; ".join(
+            f"{el} ({', '.join(ids[:5])}{', ...' if len(ids) > 5 else ''})"
+            for el, ids in sorted(missing.items())
+        )
+        raise InputError(
+            f"{workflow.source}: [calculator] name = {name!r} has no parameters for {detail}; "
+            f"it supports {', '.join(sorted(allowed))}. Use a calculator that covers them "
+            "(chgnet, sevenn) or leave those candidates out (campaign.ids)"
+        )
+
+
 #: Progress label of the thermodynamic route's phase relaxations.
 THERMO_PHASES_STEP = "relax phases"
 
