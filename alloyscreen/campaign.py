@@ -24,7 +24,7 @@ from alloyscreen.structures.candidates import Candidate, load_candidates
 from alloyscreen.structures.elements import elemental_reference
 from alloyscreen.structures.files import read_candidates
 from alloyscreen.tasks import CalculatorSpec, Task, make_task
-from alloyscreen.workflow import STEP_FUNCTIONS, Workflow
+from alloyscreen.workflow import STEP_FUNCTIONS, Workflow, interphase_elements
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +88,44 @@ def load_campaign_candidates(
             raise InputError(f"candidate id(s) not found: {', '.join(missing)}")
         return [seen[i] for i in ids]
     return out
+
+
+def check_calculator_elements(workflow: Workflow, candidates: Sequence[Candidate]) -> None:
+    """Refuse candidates with elements the workflow's calculator has no parameters for (known
+    only for calculators with a fixed element list, such as ``emt``; adhesion and migration add
+    Li: the film and the hopping atom). ``run --dry-run`` calls it; ``run`` itself stores such
+    tasks as failed, each with its reason.
+
+    Raises
+    ------
+    InputError
+        Naming the workflow, the calculator, the elements and the candidates that hold them.
+    """
+    from alloyscreen.calculators import supported_elements
+
+    name = workflow.calculator.name
+    allowed = supported_elements(name)
+    if allowed is None:
+        return
+    extra = {"Li"} if workflow.step("adhesion") or workflow.step("migration") else set()
+    missing: dict[str, list[str]] = {}
+    for cand in candidates:
+        for el in sorted((set(cand.elements) | extra) - allowed):
+            missing.setdefault(el, []).append(cand.id)
+    if missing:
+        detail = "; ".join(
+            f"{el} ({', '.join(ids[:5])}{', ...' if len(ids) > 5 else ''})"
+            for el, ids in sorted(missing.items())
+        )
+        raise InputError(
+            f"{workflow.source}: [calculator] name = {name!r} has no parameters for {detail}; "
+            f"it supports {', '.join(sorted(allowed))}. Use a calculator that covers them "
+            "(chgnet, sevenn) or leave those candidates out (campaign.ids)"
+        )
+
+
+#: Progress label of the thermodynamic route's phase relaxations.
+THERMO_PHASES_STEP = "relax phases"
 
 
 def no_progress(description: str, total: int) -> AbstractContextManager[Callable[..., None]]:
@@ -189,14 +227,74 @@ def structure_step_tasks(
     return tasks
 
 
+def phase_relax_tasks(
+    phases: Sequence[Any], spec: CalculatorSpec, options: dict[str, Any] | None = None
+) -> list[Task]:
+    """``relax`` tasks (content-keyed, so the store caches them) for the thermodynamic route's
+    phases (:class:`~alloyscreen.interphase.thermo.ThermoPhase`), with the standard relax
+    options (the same keys as ``alloyscreen relax``)."""
+    from alloyscreen.interphase.thermo import TASK_PREFIX
+    from alloyscreen.tasks import STANDARD_RELAX_OPTIONS
+
+    opts = dict(STANDARD_RELAX_OPTIONS if options is None else options)
+    return [
+        make_task(
+            "relax",
+            TASK_PREFIX + p.id,
+            p.atoms,
+            spec,
+            opts,
+            {"category": "interphase", "source": p.source, "formula": p.formula},
+        )
+        for p in phases
+    ]
+
+
+def thermo_phase_tasks(elements: Sequence[str], spec: CalculatorSpec) -> tuple[list[Task], list]:
+    """The thermodynamic route's phases of Li + ``elements`` and their relax tasks, shared by
+    ``alloyscreen interphase --route thermo`` and the campaign's ``route = "thermo"``.
+
+    Raises
+    ------
+    InputError
+        The calculator cannot treat the phases' elements.
+    """
+    from alloyscreen.calculators import check_elements
+    from alloyscreen.interphase.thermo import thermo_phases
+
+    phases = thermo_phases(list(elements))
+    check_elements(sorted({el for p in phases for el in p.atoms.get_chemical_symbols()}), spec.name)
+    return phase_relax_tasks(phases, spec), phases
+
+
+def relax_thermo_phases(
+    elements: Sequence[str],
+    spec: CalculatorSpec,
+    store: ResultStore,
+    engine: Engine,
+    progress_factory: ProgressFactory = no_progress,
+) -> tuple[list[Any], RunSummary, list[Any]]:
+    """Relax the thermodynamic route's phases of Li + ``elements`` through ``store`` on
+    ``engine`` (cached, resumable); returns ``(entries, run summary, phases)``."""
+    from alloyscreen.interphase.thermo import entries_from_results
+
+    tasks, phases = thermo_phase_tasks(elements, spec)
+    summary = run_step(THERMO_PHASES_STEP, tasks, store, engine, progress_factory)
+    return entries_from_results(summary.results), summary, phases
+
+
 def interphase_step(
     options: dict[str, Any],
     candidates: Sequence[Candidate],
     relaxed: dict[str, Atoms],
     store: ResultStore,
     output: Path,
+    entries: Sequence[Any] | None = None,
 ) -> dict[str, str]:
     """``[steps.interphase]``: MI-SEI design (host + metal source) and per-alloy margins.
+
+    With ``route = "thermo"``, ``entries`` are the energies of the relaxed phases
+    (:func:`relax_thermo_phases`, run by :func:`run_campaign` before this step).
 
     The design (summary, table, plot) and the percolation margin of every alloy candidate —
     V_p (the observed window's upper bound when the shipped observations bound V_p for the
@@ -214,7 +312,7 @@ def interphase_step(
     own = {"alloy_fraction", "assume_metallic"}
     design_options = {k: v for k, v in options.items() if k not in own}
     output.mkdir(parents=True, exist_ok=True)
-    outcome = design_step(design_options, output)
+    outcome = design_step(design_options, output, entries=entries)
     outputs: dict[str, str] = {}
     if outcome.get("design"):
         store.put_document("design", outcome["design"])
@@ -314,6 +412,11 @@ def task_counts(workflow: Any, store: Any | None) -> dict[str, dict[str, int]]:
         entry["pending"] += waiting
         entry["waiting"] = waiting
         counts[step] = entry
+    interphase = workflow.step("interphase")
+    if interphase is not None and interphase.options.get("route") == "thermo":
+        tasks, _ = thermo_phase_tasks(interphase_elements(interphase.options), spec)
+        keys = [t.key for t in tasks]
+        counts["interphase"] = _count(keys, statuses_of(keys))
     return counts
 
 
@@ -360,9 +463,14 @@ def run_campaign(
     output = Path(workflow.campaign.output)
     interphase = workflow.step("interphase")
     if interphase is not None:
+        entries = None
+        if interphase.options.get("route") == "thermo":  # phases relaxed through the store
+            entries, result.steps["interphase"], _ = relax_thermo_phases(
+                interphase_elements(interphase.options), spec, store, engine, progress_factory
+            )
         with progress_factory(f"{'interphase':<10}", 1) as advance:
             result.outputs.update(
-                interphase_step(interphase.options, candidates, relaxed, store, output)
+                interphase_step(interphase.options, candidates, relaxed, store, output, entries)
             )
             advance()
     rank_section = workflow.step("rank")

@@ -15,13 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alloyscreen.calculators import DEFAULT_CALCULATOR, check_elements
-from alloyscreen.campaign import no_progress, run_step
+from alloyscreen.calculators import DEFAULT_CALCULATOR
+from alloyscreen.campaign import (
+    THERMO_PHASES_STEP,
+    no_progress,
+    phase_relax_tasks,
+    run_step,
+    thermo_phase_tasks,
+)
 from alloyscreen.errors import InputError
-from alloyscreen.interphase.thermo import TASK_PREFIX, ThermoPhase
+from alloyscreen.interphase.thermo import ThermoPhase
 from alloyscreen.runner import RunSummary
 from alloyscreen.store import ResultStore
-from alloyscreen.tasks import STANDARD_RELAX_OPTIONS, CalculatorSpec, Task, make_task
+from alloyscreen.tasks import CalculatorSpec
 
 ROUTES = ("curated", "thermo", "mp")
 #: Default metal morphology of the command: random needles of aspect ratio 10.
@@ -42,25 +48,6 @@ __all__ = [
 ]
 
 
-def phase_relax_tasks(
-    phases: Sequence[ThermoPhase], spec: CalculatorSpec, options: dict[str, Any] | None = None
-) -> list[Task]:
-    """``relax`` tasks (content-keyed, so the store caches them) for the thermo route's phases,
-    with the standard relax options (the same keys as ``alloyscreen relax``)."""
-    opts = dict(STANDARD_RELAX_OPTIONS if options is None else options)
-    return [
-        make_task(
-            "relax",
-            TASK_PREFIX + p.id,
-            p.atoms,
-            spec,
-            opts,
-            {"category": "interphase", "source": p.source, "formula": p.formula},
-        )
-        for p in phases
-    ]
-
-
 def thermo_entries(
     elements: Sequence[str],
     calculator: str,
@@ -69,7 +56,9 @@ def thermo_entries(
     *,
     progress: Callable[[str, int], Any] = no_progress,
 ) -> tuple[list[Any], RunSummary, list[ThermoPhase]]:
-    """Relax the shipped phases of Li + ``elements`` through the store; return
+    """Relax the shipped phases of Li + ``elements`` through the store on a local engine of
+    ``workers`` processes (the tasks of :func:`alloyscreen.campaign.thermo_phase_tasks`, which a
+    campaign with ``route = "thermo"`` runs on its own engine); return
     ``(entries, run summary, phases)``. A second call with the same store reuses the energies.
 
     Raises
@@ -78,17 +67,13 @@ def thermo_entries(
         The calculator cannot treat the phases' elements (before the store is opened).
     """
     from alloyscreen.engines import LocalEngine
-    from alloyscreen.interphase.thermo import entries_from_results, thermo_phases
+    from alloyscreen.interphase.thermo import entries_from_results
     from alloyscreen.recipes import open_store
 
-    phases = thermo_phases(list(elements))
-    check_elements(
-        sorted({el for p in phases for el in p.atoms.get_chemical_symbols()}), calculator
-    )
-    tasks = phase_relax_tasks(phases, CalculatorSpec.make(calculator))
+    tasks, phases = thermo_phase_tasks(elements, CalculatorSpec.make(calculator))
     engine = LocalEngine(workers)
     try:
-        summary = run_step("relax phases", tasks, open_store(store), engine, progress)
+        summary = run_step(THERMO_PHASES_STEP, tasks, open_store(store), engine, progress)
     finally:
         engine.close()
     return entries_from_results(summary.results), summary, phases

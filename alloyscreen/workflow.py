@@ -40,6 +40,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alloyscreen.calculators import DEFAULT_CALCULATOR
+from alloyscreen.engines.slurm import DEFAULT_DEATH_TIMEOUT_S
 from alloyscreen.errors import InputError
 
 
@@ -84,6 +85,11 @@ class SlurmSection(_Strict):
     local_directory: str | None = None
     extra_directives: list[str] = Field(default_factory=list)
     python: str | None = None
+    death_timeout_s: float = Field(
+        default=DEFAULT_DEATH_TIMEOUT_S,
+        gt=0,
+        description="seconds a worker without its driver (scheduler) lives on before it exits",
+    )
 
 
 class EngineSection(_Strict):
@@ -328,15 +334,18 @@ def _check_interphase(where: str, options: dict[str, Any]) -> None:
         missing = "metal_source" if "host" in options else "host"
         raise InputError(f"{where}: [{section}] {missing} is missing: a design needs both")
     route = options.get("route", "curated")
-    if route != "curated":
+    if route == "mp":
         raise _bad(
             where,
             section,
             "route",
             route,
-            "only 'curated' runs inside a campaign (the thermodynamic route runs from the CLI: "
-            "alloyscreen interphase COMPOSITION --route thermo)",
+            "the Materials Project route needs an API key and network access, so it runs only "
+            "from the CLI (alloyscreen interphase COMPOSITION --route mp); a campaign runs "
+            "'curated' or 'thermo'",
         )
+    if route not in ("curated", "thermo"):
+        raise _bad(where, section, "route", route, "expected 'curated' or 'thermo'")
     number("aspect_ratio", 0.0)
     number("size_ratio", 0.0)
     number("margin", 0.0, 1.0, open_low=False)
@@ -351,6 +360,31 @@ def _check_interphase(where: str, options: dict[str, Any]) -> None:
             Morphology(**{key: options[key]})
         except (InputError, TypeError, ValueError) as exc:
             raise _bad(where, section, key, options[key], str(exc)) from None
+
+
+def interphase_elements(options: Mapping[str, Any]) -> list[str]:
+    """Elements other than Li of the interphase step's compositions, host and metal source (the
+    chemical system whose phases the thermodynamic route relaxes, with Li)."""
+    from alloyscreen.interphase.composition import parse_composition
+
+    texts = options.get("compositions") or []
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    texts += [str(options[k]) for k in ("host", "metal_source") if options.get(k)]
+    elements: set[str] = set()
+    for text in texts:
+        elements |= {str(el) for el in parse_composition(str(text)).composition.elements}
+    return sorted(elements - {"Li"})
+
+
+def _check_thermo_elements(workflow: Workflow, where: str, options: dict[str, Any]) -> None:
+    """The thermodynamic route relaxes phases of Li + the step's elements with the workflow's
+    calculator: it must treat them (known only for calculators with a fixed element list)."""
+    from alloyscreen.calculators import check_elements
+
+    try:
+        check_elements(["Li", *interphase_elements(options)], workflow.calculator.name)
+    except InputError as exc:
+        raise _bad(where, "steps.interphase", "route", "thermo", str(exc)) from None
 
 
 def _check_rank(where: str, options: dict[str, Any]) -> None:
@@ -414,6 +448,8 @@ def check_values(workflow: Workflow, where: str) -> None:
                     _check_science_value(where, name, key, value, params[key], hint)
         elif name == "interphase":
             _check_interphase(where, options)
+            if options.get("route") == "thermo":
+                _check_thermo_elements(workflow, where, options)
         elif name == "rank":
             _check_rank(where, options)
 

@@ -50,6 +50,7 @@ LAYERS: dict[str, tuple[int, str]] = {
     "alloyscreen.dft_reference": (27, "machinery"),
     "alloyscreen.phase_discovery": (27, "machinery"),
     "alloyscreen.interphase_route": (27, "machinery"),
+    "alloyscreen.submission": (27, "machinery"),
     # interface: what users see
     "alloyscreen.shortlist_table": (40, "interface"),
     "alloyscreen.report": (40, "interface"),

@@ -111,3 +111,18 @@ def test_bad_header_and_missing_file(tmp_path):
         ws.load_wetting_statements(p)
     with pytest.raises(InputError, match="not found"):
         ws.load_wetting_statements(tmp_path / "nope.csv")
+
+
+def test_statement_sources_follow_the_reference_data_rules(tmp_path):
+    """Shared row checks (experiments.reference_data.parse_provenance): DOI prefixes dropped, a
+    malformed DOI refused, as in the reference-data loader."""
+    p = tmp_path / "mine.csv"
+    p.write_text(HEADER + "Cu,wets,foil,no,,,statement,https://doi.org/10.1234/x,q\n")
+    (statement,) = ws.load_wetting_statements(p)
+    assert statement.source == "10.1234/x"
+    p.write_text(HEADER + "Cu,wets,foil,no,,,statement,10.12 34/x,q\n")
+    with pytest.raises(InputError, match="malformed"):
+        ws.load_wetting_statements(p)
+    p.write_text(HEADER + "Cu,wets,foil,no,-5,,statement,10.1234/x,q\n")
+    with pytest.raises(InputError, match="temperature_K must be > 0"):
+        ws.load_wetting_statements(p)

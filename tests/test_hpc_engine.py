@@ -149,6 +149,23 @@ def test_engine_from_workflow_section():
     assert "module load python/3.11" in script
 
 
+def test_workers_exit_soon_after_their_driver_dies():
+    """Issue 19: workers of a killed driver must not hold nodes for dask's default 60 s."""
+    from alloyscreen.engines.slurm import DEFAULT_DEATH_TIMEOUT_S
+
+    assert DEFAULT_DEATH_TIMEOUT_S < 60
+    worker_line = SlurmEngine().job_script().strip().splitlines()[-1]
+    assert f"--death-timeout {DEFAULT_DEATH_TIMEOUT_S}" in worker_line
+    # configurable from the workflow's [engine.slurm]
+    wf = load_workflow(LOCAL_WORKFLOW)
+    section = wf.engine.model_copy(
+        update={"slurm": wf.engine.slurm.model_copy(update={"death_timeout_s": 7.5})}
+    )
+    assert "--death-timeout 7.5" in SlurmEngine.from_section(section).job_script()
+    with pytest.raises(InputError, match="death_timeout_s"):
+        SlurmEngine(death_timeout_s=0)
+
+
 def test_no_pending_task_starts_nothing(tmp_path, monkeypatch):
     # Without SLURM on PATH a started cluster would fail; an empty map must not even try.
     monkeypatch.setenv("PATH", str(tmp_path))
@@ -344,3 +361,31 @@ def test_local_worker_that_always_dies_is_stored_as_failed(tmp_path, helpers_on_
     assert summary.n_failed == 2
     assert all("died" in r.error for r in summary.results)
     assert _rows_per_key(db) == Counter({t.key: 1 for t in tasks})
+
+
+def test_prepare_submission_builds_engine_args_and_driver_script(tmp_path, monkeypatch):
+    from alloyscreen.submission import prepare_submission
+
+    monkeypatch.chdir(ROOT)
+    db = tmp_path / "s.db"
+    sub = prepare_submission(
+        LOCAL_WORKFLOW,
+        db=str(db),
+        overrides={"queue": "short", "jobs": 2},
+        driver_job=True,
+        driver_walltime="01:00:00",
+    )
+    assert sub.engine.jobs == 2
+    assert sub.url == str(db)
+    assert sub.args[:3] == ["submit", str(LOCAL_WORKFLOW.absolute()), "--foreground"]
+    assert sub.args[sub.args.index("--queue") :][:2] == ["--queue", "short"]
+    assert "#SBATCH -t 01:00:00" in sub.driver_script
+    counts, problem = sub.pending()
+    assert problem is None
+    assert counts["relax"]["pending"] == 6
+    assert not db.exists()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no sbatch
+    with pytest.raises(InputError, match="sbatch not found"):
+        sub.submit_driver_job()
+    with pytest.raises(InputError, match="unknown SLURM option"):
+        prepare_submission(LOCAL_WORKFLOW, overrides={"partition": "x"})

@@ -407,3 +407,20 @@ def test_long_tasks_show_that_they_are_still_running(tmp_path, monkeypatch, capl
     with caplog.at_level("WARNING", logger="alloyscreen.runner"):
         runner.run_tasks([task], ResultStore(tmp_path / "r.db"), SlowEngine())
     assert any("still computing relax: 0 of 1" in m for m in caplog.messages)
+
+
+def test_dry_run_refuses_candidates_the_calculator_cannot_treat(tmp_path):
+    li = tmp_path / "LiAl.vasp"
+    atoms = bulk("Al", "fcc", a=4.0) * (1, 1, 2)
+    atoms[0].symbol = "Li"
+    write(li, atoms, format="vasp")
+    wf = _workflow(
+        tmp_path,
+        campaign=f'name = "v"\ncandidates = ["{li}"]\ndb = "{tmp_path / "v.db"}"',
+    )
+    res = invoke("run", str(wf), "--dry-run")
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())
+    assert str(wf) in text
+    assert "'emt' has no parameters for Li (LiAl" in text
+    assert not (tmp_path / "v.db").exists()

@@ -22,11 +22,17 @@ def dry_run_plan(
     tasks, batch script) and print it. Creates nothing; an unusable store (read-only, another
     program's file) is an :class:`~alloyscreen.errors.InputError` here, as it would be in ``run``.
     """
-    from alloyscreen.campaign import DEFAULT_CATEGORIES, load_campaign_candidates, task_counts
+    from alloyscreen.campaign import (
+        DEFAULT_CATEGORIES,
+        check_calculator_elements,
+        load_campaign_candidates,
+        task_counts,
+    )
     from alloyscreen.store import ResultStore, check_new_store, store_exists
     from alloyscreen.workflow import STEP_ORDER
 
     candidates = load_campaign_candidates(workflow.campaign.candidates, workflow.campaign.ids)
+    check_calculator_elements(workflow, candidates)
     steps = []
     for name in STEP_ORDER:
         section = workflow.step(name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import typer
@@ -73,33 +72,26 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Depletion, polarization, soft shorts, cycle life and average CE of one cell."""
         from alloyscreen.errors import InputError, MissingExtraError
-        from alloyscreen.experiments.cells.analysis import CellProtocol, analyze_cell, summary_dict
-        from alloyscreen.experiments.cells.readers import read_cycler_file
+        from alloyscreen.experiments.cells.protocol import analyze_file
 
         mapping = _parse_columns(columns)
         try:
-            protocol = CellProtocol(
+            analysed = analyze_file(
+                file,
                 thin_li_um=thin_li_um,
                 thick_li_um=thick_li_um,
                 current_mA_cm2=current_mA_cm2,
                 capacity_mAh_cm2=capacity_mAh_cm2,
                 area_cm2=area_cm2,
                 cutoff_V=cutoff_V,
+                columns=mapping,
+                time_unit=time_unit,
+                current_unit=current_unit,
+                plot=output,
             )
-            table = read_cycler_file(
-                file, columns=mapping, time_unit=time_unit, current_unit=current_unit
-            )
-            result = analyze_cell(table, protocol)
         except (InputError, MissingExtraError) as exc:
             fail(str(exc))
-        summary = summary_dict(result)
-        summary["file"] = str(file)
-        summary["format"] = table.attrs.get("format")
-        if output is not None:
-            from alloyscreen.experiments.cells.plots import plot_analysis, save_figure
-
-            save_figure(plot_analysis(table, result, title=file.name), output)
-            summary["plot"] = str(output)
+        summary, table, result = analysed.summary, analysed.table, analysed.analysis
         if json_out:
             emit_json(summary)
             return
@@ -179,14 +171,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Simulate galvanostatic cycling; writes a CSV that `cells analyze` reads."""
         from alloyscreen.errors import InputError
-        from alloyscreen.experiments.cells.readers import write_csv
-        from alloyscreen.experiments.cells.simulator import (
-            CellConfig,
-            InterphaseGrowth,
-            header_lines,
-            simulate_cell,
-        )
-        from alloyscreen.serialization import to_jsonable
+        from alloyscreen.interphase.cell_simulation import simulate_cell_file
 
         if ce is not None and sigma_e is not None:
             fail("give either --ce or --interphase-sigma-S-cm, not both")
@@ -194,56 +179,30 @@ def register(app: typer.Typer) -> None:
             fail("give either --composition or --interphase-sigma-S-cm, not both")
         if sigma_ion is not None and sigma_e is None and composition is None:
             fail("--interphase-sigma-ion-S-cm needs --interphase-sigma-S-cm or --composition")
-        verdict = None
         try:
-            interphase = None
-            if sigma_e is not None:
-                extra = {} if sigma_ion is None else {"sigma_ion_S_cm": sigma_ion}
-                interphase = InterphaseGrowth.from_sigma_e(sigma_e, **extra)
-            if composition is not None:
-                from alloyscreen.interphase.growth import calibrated_growth_law
-
-                interphase, verdict = calibrated_growth_law(composition, sigma_ion_S_cm=sigma_ion)
-            if cycles is None:
-                cycles = max(1, math.ceil(max_hours / (2.0 * capacity_mAh_cm2 / current_mA_cm2)))
-            cfg = CellConfig(
-                kind=config,
+            simulated = simulate_cell_file(
+                output,
+                config=config,
                 thin_li_um=thin_li_um,
                 thick_li_um=thick_li_um,
+                ce=ce,
+                sigma_e_S_cm=sigma_e,
+                sigma_ion_S_cm=sigma_ion,
+                composition=composition,
+                cycles=cycles,
+                max_hours=max_hours,
                 current_mA_cm2=current_mA_cm2,
                 capacity_mAh_cm2=capacity_mAh_cm2,
                 area_cm2=area_cm2,
-                n_cycles=cycles,
-                ce=1.0 if ce is None else ce,
-                interphase=interphase,
                 cutoff_V=cutoff_V,
                 points_per_half_cycle=points,
                 noise_V=noise_V,
                 seed=seed,
-                max_hours=max_hours,
+                progress=lambda text, total: progress_bar(text, total, disable=json_out),
             )
         except InputError as exc:
             fail(str(exc))
-        with progress_bar("simulating cycles", cfg.n_cycles, disable=json_out) as advance:
-            done = [0]
-
-            def _progress(n: int) -> None:
-                advance(n - done[0])
-                done[0] = n
-
-            result = simulate_cell(cfg, progress=_progress)
-        try:
-            write_csv(result.table, output, header_lines=header_lines(result.summary))
-        except OSError as exc:
-            fail(f"{output}: cannot write ({exc})")
-        summary = to_jsonable(result.summary)
-        summary["output"] = str(output)
-        summary["n_records"] = len(result.table)
-        summary["max_hours"] = max_hours
-        if verdict is not None:
-            summary["composition"] = composition
-            summary["interphase_class"] = verdict.classification
-            summary["classification_basis"] = verdict.basis
+        result, summary = simulated.result, simulated.summary
         if json_out:
             emit_json(summary)
             return

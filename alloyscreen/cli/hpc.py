@@ -9,9 +9,7 @@ SLURM job instead (for sites that forbid long-running processes on login nodes).
 
 from __future__ import annotations
 
-import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -164,72 +162,6 @@ def status(
 # ----- submit --------------------------------------------------------------------------------
 
 
-def _slurm_section(section: Any, overrides: dict[str, Any]) -> Any:
-    """``section`` (``[engine]``) as a SLURM engine with command-line overrides, validated."""
-    from pydantic import ValidationError
-
-    from alloyscreen.errors import InputError
-    from alloyscreen.workflow import EngineSection
-
-    data = section.model_dump()
-    data["kind"] = "slurm"
-    data["slurm"].update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        return EngineSection.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise InputError(f"invalid SLURM option: {problems}") from None
-
-
-def _forward_args(workflow_file: Path, db: str | None, overrides: dict[str, Any]) -> list[str]:
-    """Arguments of ``alloyscreen submit ... --foreground`` reproducing this call."""
-    args = ["submit", str(workflow_file.absolute()), "--foreground"]
-    if db:
-        args += ["--db", db if "://" in db else str(Path(db).absolute())]
-    for key, value in overrides.items():
-        if key == "prologue":
-            for line in value or []:
-                args += ["--prologue", line]
-        elif value is not None:
-            args += [f"--{key}", str(value)]
-    return args
-
-
-def driver_job_script(
-    engine: Any,
-    args: list[str],
-    *,
-    walltime: str,
-    log_directory: Path,
-    name: str,
-    cwd: Path,
-) -> str:
-    """Batch script that runs the campaign driver itself as a SLURM job (1 core)."""
-    import shlex
-
-    lines = ["#!/usr/bin/env bash", "", f"#SBATCH -J {name}-driver"]
-    if engine.queue:
-        lines.append(f"#SBATCH -p {engine.queue}")
-    if engine.account:
-        lines.append(f"#SBATCH -A {engine.account}")
-    lines += [
-        "#SBATCH -n 1",
-        "#SBATCH --cpus-per-task=1",
-        "#SBATCH --mem=2G",
-        f"#SBATCH -t {walltime}",
-        f"#SBATCH --output={log_directory.absolute()}/%x-%j.out",
-        "# The driver holds the dask scheduler, writes the store and submits the worker jobs.",
-        *engine.prologue,
-        f"cd {shlex.quote(str(cwd))}",
-        "export OMP_NUM_THREADS=1",
-        " ".join(
-            [shlex.quote(engine.python or sys.executable), "-m", "alloyscreen"]
-            + [shlex.quote(a) for a in args]
-        ),
-    ]
-    return "\n".join(lines) + "\n"
-
-
 @handle_errors
 def submit(
     workflow_file: Path = typer.Argument(..., help="Workflow TOML file."),
@@ -262,13 +194,10 @@ def submit(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Run a workflow on SLURM (dask-jobqueue worker jobs); --dry-run prints the batch scripts."""
-    from alloyscreen.engines.slurm import SlurmEngine, campaign_state_path
-    from alloyscreen.store import ResultStore
-    from alloyscreen.workflow import load_workflow
+    from alloyscreen.submission import prepare_submission
 
     if engine != "slurm":
         fail(f"--engine {engine}: submit runs campaigns on SLURM; use `alloyscreen run` locally")
-    wf = load_workflow(workflow_file)
     overrides: dict[str, Any] = {
         "queue": queue,
         "account": account,
@@ -279,159 +208,80 @@ def submit(
         "jobs": jobs,
         "prologue": list(prologue) if prologue else None,
     }
-    section = _slurm_section(wf.engine, overrides)
-    url = db or wf.campaign.db
-    state_file = campaign_state_path(url)
-    eng = SlurmEngine.from_section(section, state_file=state_file)
-    args = _forward_args(workflow_file, db, overrides)
-    out_dir = Path(wf.campaign.output)
-    name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in wf.campaign.name)
-    driver_script = (
-        driver_job_script(
-            eng,
-            args,
-            walltime=driver_walltime or section.slurm.walltime,
-            log_directory=eng.log_directory,
-            name=f"alloyscreen-{name}",
-            cwd=Path.cwd(),
-        )
-        if driver_job
-        else None
+    sub = prepare_submission(
+        workflow_file,
+        db=db,
+        overrides=overrides,
+        driver_job=driver_job,
+        driver_walltime=driver_walltime,
     )
-
     if dry_run:
-        from alloyscreen.campaign import task_counts
-        from alloyscreen.errors import InputError
-
-        worker_script = eng.job_script()
-        exists = "://" in url or Path(url).is_file()
-        counts: dict[str, Any] | None = None
-        problem = None
-        try:
-            counts = task_counts(
-                wf, ResultStore(url, create=False, write=False) if exists else None
-            )
-        except InputError as exc:  # the scripts are still worth reviewing
-            problem = str(exc)
-        if not json_out:  # scripts verbatim (no console wrapping): they must stay runnable
-            if driver_script:
-                typer.echo(
-                    "# ---- driver job (1 core; runs the campaign, submits worker jobs) ----"
-                )
-                typer.echo(driver_script)
-            typer.echo(f"# ---- worker job script (up to {eng.jobs} such jobs; dask-jobqueue) ----")
-            typer.echo(worker_script)
-        if counts is not None:
-            pending = sum(c["pending"] for c in counts.values())
-            err_console.print(
-                f"{pending} pending task(s) in {url}"
-                + ("" if pending else ": nothing to compute, no job would be submitted"),
-                highlight=False,
-            )
-        else:
-            err_console.print(
-                f"[yellow]warning:[/yellow] pending tasks cannot be counted, and the campaign "
-                f"would stop with: {problem}",
-                highlight=False,
-            )
-        if json_out:
-            emit_json(
-                {
-                    "workflow": str(workflow_file),
-                    "db": url,
-                    "jobs": eng.jobs,
-                    "pending": counts,
-                    "problem": problem,
-                    "worker_job_script": worker_script,
-                    "driver_job_script": driver_script,
-                }
-            )
+        _print_dry_run(sub, json_out)
         raise typer.Exit(EXIT_OK)
-
     if foreground:
-        _run_foreground(wf, url, eng, json_out=json_out)
+        _run_foreground(sub, json_out=json_out)
         return
+    if sub.driver_script is not None:
+        info = sub.submit_driver_job()
+        message = (
+            f"submitted driver job {info['job_id']} ({info['script']}); "
+            f"logs in {sub.engine.log_directory}"
+        )
+    else:
+        info = sub.start_detached()
+        message = f"campaign driver started on this machine: pid {info['pid']}, log {info['log']}"
+    if json_out:
+        emit_json(info)
+    else:
+        err_console.print(f"{message}\nfollow it with: {sub.follow_hint}", highlight=False)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if driver_script is not None:
-        _submit_driver_job(driver_script, out_dir, name, eng, url, workflow_file, json_out)
-        return
-    _start_detached(args, out_dir, name, url, workflow_file, json_out)
+
+def _print_dry_run(sub: Any, json_out: bool) -> None:
+    worker_script = sub.worker_script()
+    counts, problem = sub.pending()
+    if not json_out:  # scripts verbatim (no console wrapping): they must stay runnable
+        if sub.driver_script:
+            typer.echo("# ---- driver job (1 core; runs the campaign, submits worker jobs) ----")
+            typer.echo(sub.driver_script)
+        typer.echo(
+            f"# ---- worker job script (up to {sub.engine.jobs} such jobs; dask-jobqueue) ----"
+        )
+        typer.echo(worker_script)
+    if counts is not None:
+        pending = sum(c["pending"] for c in counts.values())
+        err_console.print(
+            f"{pending} pending task(s) in {sub.url}"
+            + ("" if pending else ": nothing to compute, no job would be submitted"),
+            highlight=False,
+        )
+    else:
+        err_console.print(
+            f"[yellow]warning:[/yellow] pending tasks cannot be counted, and the campaign "
+            f"would stop with: {problem}",
+            highlight=False,
+        )
+    if json_out:
+        emit_json(
+            {
+                "workflow": str(sub.workflow_file),
+                "db": sub.url,
+                "jobs": sub.engine.jobs,
+                "pending": counts,
+                "problem": problem,
+                "worker_job_script": worker_script,
+                "driver_job_script": sub.driver_script,
+            }
+        )
 
 
-def _run_foreground(wf: Any, url: str, eng: Any, *, json_out: bool) -> None:
+def _run_foreground(sub: Any, *, json_out: bool) -> None:
     from alloyscreen.cli.campaign_output import run_and_report
     from alloyscreen.store import ResultStore
 
     progress = progress_factory(disable=json_out or not sys.stderr.isatty())
-    run_and_report(wf, ResultStore(url), eng, progress_factory=progress, json_out=json_out)
-
-
-def _follow_hint(url: str, workflow_file: Path) -> str:
-    return f"alloyscreen status --db {url} --workflow {workflow_file}"
-
-
-def _start_detached(
-    args: list[str], out_dir: Path, name: str, url: str, workflow_file: Path, json_out: bool
-) -> None:
-    import subprocess
-
-    log = out_dir / f"{name}-driver-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    with open(log, "ab") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "alloyscreen", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # survives the terminal (like nohup)
-            cwd=os.getcwd(),
-        )
-    info = {"mode": "detached", "pid": proc.pid, "log": str(log), "db": url}
-    if json_out:
-        emit_json(info)
-    else:
-        err_console.print(
-            f"campaign driver started on this machine: pid {proc.pid}, log {log}\n"
-            f"follow it with: {_follow_hint(url, workflow_file)}",
-            highlight=False,
-        )
-
-
-def _submit_driver_job(
-    script: str,
-    out_dir: Path,
-    name: str,
-    eng: Any,
-    url: str,
-    workflow_file: Path,
-    json_out: bool,
-) -> None:
-    import shutil
-    import subprocess
-
-    from alloyscreen.errors import InputError
-
-    sbatch = shutil.which("sbatch")
-    if sbatch is None:
-        raise InputError("sbatch not found on PATH: run `alloyscreen submit` on a SLURM login node")
-    eng.log_directory.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{name}-driver.sbatch"
-    path.write_text(script)
-    proc = subprocess.run(
-        [sbatch, "--parsable", str(path)], capture_output=True, text=True, check=False
+    run_and_report(
+        sub.workflow, ResultStore(sub.url), sub.engine, progress_factory=progress, json_out=json_out
     )
-    if proc.returncode != 0:
-        fail(f"sbatch {path} failed: {proc.stderr.strip() or proc.stdout.strip()}")
-    job_id = proc.stdout.strip().split(";")[0]
-    info = {"mode": "driver-job", "job_id": job_id, "script": str(path), "db": url}
-    if json_out:
-        emit_json(info)
-    else:
-        err_console.print(
-            f"submitted driver job {job_id} ({path}); logs in {eng.log_directory}\n"
-            f"follow it with: {_follow_hint(url, workflow_file)}",
-            highlight=False,
-        )
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,9 @@ Fault handling
   keeps ``jobs`` jobs until it is done.
 - The driver commits each outcome as it arrives (:func:`alloyscreen.runner.run_tasks`): Ctrl-C or
   a killed driver keeps every finished result, and a rerun computes only what is missing. Workers
-  of a killed driver exit after dask's ``death-timeout`` (60 s), which ends their jobs.
+  of a killed driver exit once they cannot reach its scheduler for ``death_timeout_s``
+  (:data:`DEFAULT_DEATH_TIMEOUT_S`, instead of dask's 60 s; the worker's ``--death-timeout``),
+  which ends their jobs.
 
 Nothing is submitted until :meth:`SlurmEngine.map` receives at least one task, so rerunning a
 finished campaign submits no SLURM job. :meth:`SlurmEngine.job_script` renders the batch script
@@ -51,6 +53,10 @@ logger = logging.getLogger(__name__)
 
 #: Name of the campaign state file written next to the results store while a campaign runs.
 STATE_FILENAME = ".alloyscreen-campaign.json"
+#: Seconds a worker goes on without reaching the scheduler before it exits (its job then ends):
+#: short, so that the workers of a killed driver do not hold nodes (dask-jobqueue's default is
+#: 60 s), long enough to ride out a brief network hiccup.
+DEFAULT_DEATH_TIMEOUT_S = 15.0
 STATE_SCHEMA = "alloyscreen.campaign-state"
 
 #: Placeholder shown in rendered job scripts before a scheduler exists.
@@ -267,6 +273,9 @@ class SlurmEngine:
         puts it next to the store).
     check_interval_s : float
         How often the watcher asks ``squeue`` whether jobs ended (seconds).
+    death_timeout_s : float
+        A worker that cannot reach the scheduler (the driver) for this long exits, and its job
+        ends (seconds; dask's ``--death-timeout``, 60 s by default in dask-jobqueue).
     """
 
     name = "slurm"
@@ -292,6 +301,7 @@ class SlurmEngine:
         log_directory: str | None = None,
         state_file: str | os.PathLike[str] | None = None,
         check_interval_s: float = 5.0,
+        death_timeout_s: float = DEFAULT_DEATH_TIMEOUT_S,
     ) -> None:
         for label, value, low in (
             ("cores", cores, 1),
@@ -302,6 +312,10 @@ class SlurmEngine:
         ):
             if value < low:
                 raise InputError(f"[engine.slurm] {label} = {value}: must be >= {low}")
+        if not (math.isfinite(death_timeout_s) and death_timeout_s > 0):
+            raise InputError(
+                f"[engine.slurm] death_timeout_s = {death_timeout_s}: must be a number of seconds > 0"
+            )
         if gpus_per_job > 0:
             if processes not in (1, gpus_per_job):
                 logger.warning(
@@ -333,6 +347,7 @@ class SlurmEngine:
         self._log_directory = log_directory
         self.state_file = Path(state_file or Path("results") / STATE_FILENAME)
         self.check_interval_s = check_interval_s
+        self.death_timeout_s = float(death_timeout_s)
         self._check_memory()
         # Run-time state (created lazily by map()).
         self._cluster: Any = None
@@ -368,6 +383,7 @@ class SlurmEngine:
             "local_directory": s.local_directory,
             "extra_directives": list(s.extra_directives),
             "python": s.python,
+            "death_timeout_s": s.death_timeout_s,
             "retries": section.retries,
         }
         options.update(overrides)
@@ -438,6 +454,7 @@ class SlurmEngine:
             "interface": self.interface,
             "local_directory": self.local_directory,
             "python": self.python or sys.executable,
+            "death_timeout": self.death_timeout_s,
             "worker_extra_args": worker_args,
         }
 

@@ -120,6 +120,9 @@ __all__ = [
     "load_reference_csv",
     "load_reference_data",
     "match_systems",
+    "parse_number",
+    "parse_provenance",
+    "parse_temperature_range",
     "read_table",
     "records_to_frame",
     "reduced_formula",
@@ -262,11 +265,64 @@ def parse_number(text: str, what: str, where: str) -> float:
     return v
 
 
-def _parse_row(cells: dict[str, str], path: str, line: int) -> ReferenceRecord:
-    where = f"{path}, line {line}"
+def parse_provenance(
+    cells: Mapping[str, str], where: str, *, method_examples: str
+) -> tuple[str, str, str]:
+    """``(system, source, method)`` of a literature row, each required: the substrate/phase, the
+    DOI (``https://doi.org/`` and ``doi:`` prefixes dropped; a malformed DOI is refused) or full
+    reference, and how the value was established (``method_examples`` completes the message).
+    Shared by the reference-data and wetting-statement loaders.
+
+    Raises
+    ------
+    InputError
+        An empty field or a malformed DOI, naming ``where`` (file, line).
+    """
     system = cells["system"].strip()
     if not system:
-        raise InputError(f"{where}: empty 'system'; give a formula (e.g. LiAl) or a name")
+        raise InputError(f"{where}: empty 'system'; give a formula (e.g. LiAl, Cu) or a name")
+    source = _normalise_source(cells["source"])
+    if not source:
+        raise InputError(
+            f"{where}: missing 'source'; every row needs a DOI (10.xxxx/...) or a full reference"
+        )
+    if source.startswith("10.") and not _DOI_RE.match(source):
+        raise InputError(f"{where}: source {source!r} looks like a DOI but is malformed")
+    method = cells["method"].strip()
+    if not method:
+        raise InputError(f"{where}: missing 'method' ({method_examples})")
+    return system, source, method
+
+
+def parse_temperature_range(
+    cells: Mapping[str, str], where: str
+) -> tuple[float | None, float | None]:
+    """``(temperature_K, temperature_max_K)`` of a row (K; None when empty): both > 0, and a
+    maximum only above a stated temperature.
+
+    Raises
+    ------
+    InputError
+        Not a number, not positive, or a maximum without (or below) the temperature.
+    """
+    out = []
+    for key in ("temperature_K", "temperature_max_K"):
+        text = cells.get(key, "").strip()
+        value = parse_number(text, key, where) if text else None
+        if value is not None and value <= 0:
+            raise InputError(f"{where}: {key} must be > 0 K (got {text})")
+        out.append(value)
+    t, t_max = out
+    if t_max is not None and (t is None or t_max < t):
+        raise InputError(f"{where}: temperature_max_K needs temperature_K <= temperature_max_K")
+    return t, t_max
+
+
+def _parse_row(cells: dict[str, str], path: str, line: int) -> ReferenceRecord:
+    where = f"{path}, line {line}"
+    system, source, method = parse_provenance(
+        cells, where, method_examples="e.g. sessile drop, tracer, NMR, electrochemical"
+    )
     prop = cells["property"].strip()
     if prop not in UNITS:
         raise InputError(f"{where}: unknown property {prop!r}; use one of {', '.join(PROPERTIES)}")
@@ -277,30 +333,11 @@ def _parse_row(cells: dict[str, str], path: str, line: int) -> ReferenceRecord:
             f"{where}: unit {cells['unit'].strip()!r} is not valid for {prop}; "
             f"use one of {', '.join(factors)}"
         )
-    source = _normalise_source(cells["source"])
-    if not source:
-        raise InputError(
-            f"{where}: missing 'source'; every row needs a DOI (10.xxxx/...) or a full reference"
-        )
-    if source.startswith("10.") and not _DOI_RE.match(source):
-        raise InputError(f"{where}: source {source!r} looks like a DOI but is malformed")
-    method = cells["method"].strip()
-    if not method:
-        raise InputError(
-            f"{where}: missing 'method' (e.g. sessile drop, tracer, NMR, electrochemical)"
-        )
 
     v_rep = parse_number(cells["value"].strip(), "value", where)
     value = v_rep * factors[unit]
 
-    t_text = cells["temperature_K"].strip()
-    t_max_text = cells.get("temperature_max_K", "").strip()
-    temperature = parse_number(t_text, "temperature_K", where) if t_text else None
-    t_max = parse_number(t_max_text, "temperature_max_K", where) if t_max_text else None
-    if temperature is not None and temperature <= 0:
-        raise InputError(f"{where}: temperature_K must be > 0 (got {temperature})")
-    if t_max is not None and (temperature is None or t_max < temperature):
-        raise InputError(f"{where}: temperature_max_K needs temperature_K <= temperature_max_K")
+    temperature, t_max = parse_temperature_range(cells, where)
     if prop in _NEEDS_T and temperature is None:
         raise InputError(f"{where}: {prop} needs temperature_K")
     if prop in _NO_T and temperature is not None:

@@ -29,7 +29,8 @@ from pathlib import Path
 from alloyscreen.errors import InputError
 from alloyscreen.experiments.reference_data import (
     ReferenceRecord,
-    parse_number,
+    parse_provenance,
+    parse_temperature_range,
     read_table,
     reduced_formula,
 )
@@ -116,36 +117,18 @@ def wetting_class_from_angle(theta_deg: float) -> str:
     return "wets" if theta_deg < WETTING_ANGLE_DEG else "non-wetting"
 
 
-def _float_or_none(text: str, what: str, where: str) -> float | None:
-    if not text:
-        return None
-    v = parse_number(text, what, where)
-    if v <= 0:
-        raise InputError(f"{where}: {what} must be a positive temperature in K (got {text!r})")
-    return v
-
-
 def _parse(cells: dict[str, str], path: str, line: int) -> WettingStatement:
     where = f"{path}, line {line}"
-    system = cells["system"].strip()
-    if not system:
-        raise InputError(f"{where}: empty 'system'; give a formula (e.g. Cu) or a name")
+    system, source, method = parse_provenance(
+        cells, where, method_examples="how the statement was established"
+    )
     wetting = cells["wetting"].strip()
     if wetting not in WETTING_CLASSES:
         raise InputError(f"{where}: wetting {wetting!r} is not one of {', '.join(WETTING_CLASSES)}")
     reactive = cells["reactive"].strip().lower()
     if reactive not in {"yes", "no"}:
         raise InputError(f"{where}: reactive must be 'yes' or 'no' (got {reactive!r})")
-    source = cells["source"].strip()
-    if not source:
-        raise InputError(f"{where}: missing 'source' (a DOI or a full reference with its year)")
-    method = cells["method"].strip()
-    if not method:
-        raise InputError(f"{where}: missing 'method' (how the statement was established)")
-    t = _float_or_none(cells["temperature_K"], "temperature_K", where)
-    t_max = _float_or_none(cells["temperature_max_K"], "temperature_max_K", where)
-    if t_max is not None and (t is None or t_max < t):
-        raise InputError(f"{where}: temperature_max_K needs temperature_K <= temperature_max_K")
+    t, t_max = parse_temperature_range(cells, where)
     return WettingStatement(
         system=system,
         reduced_formula=reduced_formula(system),

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +39,12 @@ from alloyscreen.errors import InputError
 from alloyscreen.interphase.composition import formula_key, parse_formula
 from alloyscreen.interphase.coupling import Morphology, PercolationModel, default_model
 from alloyscreen.interphase.products import ProductTable, load_product_table
-from alloyscreen.interphase.reactions import ReactionTable, curated_reaction, load_reaction_table
+from alloyscreen.interphase.reactions import (
+    ReactionTable,
+    ReductionReaction,
+    curated_reaction,
+    load_reaction_table,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -329,8 +334,14 @@ def mixture_line(
     dopant_charge: float | None = None,
     reactions: ReactionTable | None = None,
     products: ProductTable | None = None,
+    reaction: Callable[[str], ReductionReaction] | None = None,
 ) -> tuple[MixtureLine, str, str, tuple[str, ...]]:
     """V_FM(x) of host + metal source as an exact linear-fractional function.
+
+    ``reaction`` reduces one compound (host, electrolyte metal source) against Li; default: the
+    curated table (``reactions``). The thermodynamic route passes its grand-potential reduction
+    (:func:`alloyscreen.interphase.thermo.thermo_reaction` with the relaxed phases). A dopant's
+    product always comes from the table's element rules.
 
     Returns
     -------
@@ -341,12 +352,18 @@ def mixture_line(
     kind = _source_kind(metal_source) if kind == "auto" else kind
     if kind not in SOURCE_KINDS:
         raise InputError(f"unknown metal-source kind {kind!r}; use one of {SOURCE_KINDS} or auto")
-    host_rx = curated_reaction(host, reactions)
+    table = reactions
+
+    def _curated(formula: str) -> ReductionReaction:
+        return curated_reaction(formula, table)
+
+    reduce_one = reaction or _curated
+    host_rx = reduce_one(host)
     host_p = {p.formula: p.moles for p in host_rx.products}
     m_h, t_h = _product_volumes(host_p, products)
     li_h = host_rx.li_consumed_per_fu
     if kind == "electrolyte":
-        src_rx = curated_reaction(metal_source, reactions)
+        src_rx = reduce_one(metal_source)
         src_p = {p.formula: p.moles for p in src_rx.products}
         m_s, t_s = _product_volumes(src_p, products)
         line = MixtureLine(m_h, m_s - m_h, t_h, t_s - t_h, li_h, src_rx.li_consumed_per_fu - li_h)
@@ -453,6 +470,7 @@ def design_mixture(
     model: PercolationModel | None = None,
     reactions: ReactionTable | None = None,
     products: ProductTable | None = None,
+    reaction: Callable[[str], ReductionReaction] | None = None,
 ) -> DesignResult:
     """Largest blend/doping fraction keeping V_FM below the percolation target, per morphology.
 
@@ -472,6 +490,8 @@ def design_mixture(
         Upper end of the scanned fraction (1 for blends; the doping range for dopants).
     model
         Percolation model (default: the engine).
+    reaction
+        Reduction of one compound against Li (default: curated; see :func:`mixture_line`).
     """
     if margin_mode not in ("relative", "absolute"):
         raise InputError(f"margin_mode must be relative or absolute, got {margin_mode!r}")
@@ -481,7 +501,7 @@ def design_mixture(
         raise InputError(f"max_fraction must be > 0, got {max_fraction!r}")
     line, kind, definition, metal = mixture_line(
         host, metal_source, kind=kind, dopant_charge=dopant_charge,
-        reactions=reactions, products=products,
+        reactions=reactions, products=products, reaction=reaction,
     )  # fmt: skip
     if kind != "dopant" and max_fraction > 1:
         raise InputError("a blend or alloy mole fraction cannot exceed 1")
@@ -791,14 +811,17 @@ def interphase_step(
     directory: str | Path,
     *,
     model: PercolationModel | None = None,
+    entries: Sequence[object] | None = None,
 ) -> dict[str, object]:
     """The campaign's ``[steps.interphase]``: assessments and an MI-SEI design with its plot.
 
     Options (the keys :mod:`alloyscreen.workflow` allows): ``compositions`` (list of inputs to
     assess), ``host`` and ``metal_source`` (design), ``margin`` (relative, default 0.2),
     ``aspect_ratio`` (default 10), ``size_ratio`` (1), ``distribution`` (random),
-    ``max_fraction`` (1), ``route`` (only ``curated`` here; the thermodynamic route needs the
-    store and runs from the CLI).
+    ``max_fraction`` (1), ``route`` (``curated``, default, or ``thermo``: the reductions of the
+    compositions, host and metal source come from the grand-potential phase diagram of
+    ``entries``, the energies of the relaxed phases that the campaign computed through the
+    store; ``mp`` needs network access and runs only from the CLI).
 
     The shipped observations (:func:`~alloyscreen.interphase.calibration.shipped_observations`)
     calibrate both: each assessment carries ``classification`` (from the window of its metal when
@@ -813,11 +836,26 @@ def interphase_step(
     from alloyscreen.interphase.classification import assess_interphase
 
     route = str(options.get("route", "curated"))
-    if route != "curated":
+    if route not in ("curated", "thermo"):
         raise InputError(
-            f"[steps.interphase] route {route!r}: only 'curated' runs inside a campaign; use "
-            "'alloyscreen interphase COMPOSITION --route thermo' for the thermodynamic route"
+            f"[steps.interphase] route {route!r}: a campaign runs 'curated' or 'thermo'; the "
+            "Materials Project route needs network access: alloyscreen interphase COMPOSITION "
+            "--route mp"
         )
+    reaction: Callable[[str], ReductionReaction] | None = None
+    if route == "thermo":
+        from alloyscreen.interphase.thermo import li_chemical_potential, thermo_reaction
+
+        if not entries:
+            raise InputError(
+                "[steps.interphase] route 'thermo' needs the energies of the relaxed phases "
+                "(the campaign computes them through the store)"
+            )
+        mu_li = li_chemical_potential(entries)
+
+        def reaction(formula: str) -> ReductionReaction:
+            return thermo_reaction(formula, entries, mu_li_eV=mu_li)
+
     morphology = Morphology(
         aspect_ratio=float(options.get("aspect_ratio", 10.0)),  # type: ignore[arg-type]
         size_ratio=float(options.get("size_ratio", 1.0)),  # type: ignore[arg-type]
@@ -837,7 +875,12 @@ def interphase_step(
     by_metal = calibrate_by_metal(observations)
     assessments = []
     for c in compositions:  # type: ignore[union-attr]
-        a = assess_interphase(str(c), morphology, model=model)
+        if reaction is None:
+            a = assess_interphase(str(c), morphology, model=model)
+        else:
+            from alloyscreen.interphase.thermo import reduce_thermo
+
+            a = assess_interphase(reduce_thermo(str(c), entries), morphology, model=model)
         metals = tuple(sorted({p.formula for p in a.products if p.metallic and p.moles > 0}))
         verdict = calibrated_verdict(
             a.label, a.v_fm, metals, a.classification, observations, by_metal=by_metal
@@ -853,6 +896,7 @@ def interphase_step(
             morphologies=default_design_morphologies(morphology),
             max_fraction=float(options.get("max_fraction", 1.0)),  # type: ignore[arg-type]
             model=model,
+            reaction=reaction,
         )
         result = calibrate_design(result, observations)
         plot = plot_design(result, Path(directory) / "interphase_design.png")

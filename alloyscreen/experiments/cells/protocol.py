@@ -147,3 +147,61 @@ def plot_protocol(records: Sequence[CellRecord], verdict: ProtocolVerdict, path:
     )
     fig.suptitle(verdict.verdict, fontsize=10)
     return save_figure(fig, path)
+
+
+@dataclass(frozen=True)
+class AnalysedFile:
+    """One cycler file analysed: the normalised table, the analysis and its JSON summary
+    (``summary_dict`` plus ``file``, ``format`` and, when a plot was written, ``plot``)."""
+
+    path: Path
+    table: pd.DataFrame
+    analysis: CellAnalysis
+    summary: dict
+
+
+def analyze_file(
+    path: str | Path,
+    *,
+    thin_li_um: float = 20.0,
+    thick_li_um: float = 100.0,
+    current_mA_cm2: float = 0.5,
+    capacity_mAh_cm2: float = 0.5,
+    area_cm2: float = 0.785,
+    cutoff_V: float = 5.0,
+    columns: Mapping[str, str] | None = None,
+    time_unit: str = "s",
+    current_unit: str = "mA",
+    plot: str | Path | None = None,
+) -> AnalysedFile:
+    """``alloyscreen cells analyze``: read one cycler file, analyse it with the nominal protocol
+    (thicknesses in um, current density in mA/cm2, charge per half cycle in mAh/cm2, area in cm2,
+    voltage limit in V) and, with ``plot``, write the voltage profile and polarization (PNG).
+
+    Raises
+    ------
+    InputError
+        Unreadable file, bad column mapping or units, or a protocol the data contradict.
+    """
+    from alloyscreen.experiments.cells.analysis import summary_dict
+
+    p = Path(path)
+    protocol = CellProtocol(
+        thin_li_um=thin_li_um,
+        thick_li_um=thick_li_um,
+        current_mA_cm2=current_mA_cm2,
+        capacity_mAh_cm2=capacity_mAh_cm2,
+        area_cm2=area_cm2,
+        cutoff_V=cutoff_V,
+    )
+    table = read_cycler_file(p, columns=columns, time_unit=time_unit, current_unit=current_unit)
+    analysis = analyze_cell(table, protocol)
+    summary = summary_dict(analysis)
+    summary["file"] = str(p)
+    summary["format"] = table.attrs.get("format")
+    if plot is not None:
+        from alloyscreen.experiments.cells.plots import plot_analysis, save_figure
+
+        save_figure(plot_analysis(table, analysis, title=p.name), plot)
+        summary["plot"] = str(plot)
+    return AnalysedFile(p, table, analysis, summary)
