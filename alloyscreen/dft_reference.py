@@ -44,6 +44,7 @@ _LABELS = {
 
 __all__ = [
     "DESCRIPTORS",
+    "DFTValidation",
     "DescriptorComparison",
     "compare_with_dft",
     "evaluate_reference",
@@ -52,6 +53,7 @@ __all__ = [
     "plot_dft_parity",
     "ranking_verdict",
     "stored_comparisons",
+    "validate_against_dft",
 ]
 
 
@@ -269,3 +271,54 @@ def plot_dft_parity(comparisons: Sequence[DescriptorComparison], path: str | Pat
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
     return out
+
+
+@dataclass(frozen=True)
+class DFTValidation:
+    """ML potentials against the DFT reference set of the descriptors.
+
+    Attributes
+    ----------
+    comparisons : list of DescriptorComparison
+        One per (calculator, descriptor): MAE and rank correlations with bootstrap intervals.
+    reference_meta : dict
+        The set's ``meta`` (method, GPAW version, settings, missing systems).
+    plot : Path or None
+        The parity plot, when one was asked for.
+    """
+
+    comparisons: list[Any]
+    reference_meta: dict[str, Any]
+    plot: Path | None = None
+
+
+def validate_against_dft(
+    calculators: Sequence[str] = ("sevenn", "chgnet"),
+    *,
+    reference: str | Path | None = None,
+    recompute: bool = False,
+    plot: str | Path | None = None,
+    device: str = "cpu",
+) -> DFTValidation:
+    """``alloyscreen validate --reference dft``: each ML potential against the DFT reference
+    set (W_sep of Li interfaces, Li vacancy-hop barriers) at the set's own geometries.
+
+    Values stored in the set are used unless ``recompute`` (or the calculator is not stored);
+    otherwise the potential is evaluated at the geometries (seconds per system on a CPU).
+    """
+    from alloyscreen.calculators import get_calculator
+
+    if not calculators:
+        raise InputError("--calculators: name at least one ML potential (e.g. sevenn,chgnet)")
+    ref = load_reference(reference)
+    stored = ref.get("ml_values") or {}
+    comparisons: list[Any] = []
+    for name in calculators:
+        if name in stored and not recompute:
+            values = stored[name]
+        else:
+            calc, _ = get_calculator(name, device=device)
+            values = evaluate_reference(ref, calc)
+        comparisons += compare_with_dft(values, ref, calculator=name)
+    path = plot_dft_parity(comparisons, plot) if plot is not None and comparisons else None
+    return DFTValidation(comparisons, dict(ref["meta"]), path)

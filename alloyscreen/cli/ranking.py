@@ -140,10 +140,10 @@ def validate(
     if against not in ("experiment", "dft"):
         fail(f"--reference: '{against}' is not one of experiment, dft")
     if against == "dft":
-        from alloyscreen.dft_reference import format_comparison
+        from alloyscreen.dft_reference import format_comparison, validate_against_dft
 
         names = [c.strip() for c in calculators.split(",") if c.strip()]
-        res = recipes.validate_against_dft(names, reference=dft_set, recompute=recompute, plot=plot)
+        res = validate_against_dft(names, reference=dft_set, recompute=recompute, plot=plot)
         if json_out:
             emit_json({"comparisons": res.comparisons, "reference": res.reference_meta})
             return
