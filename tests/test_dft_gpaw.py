@@ -171,3 +171,24 @@ def test_migration_barrier_with_gpaw():
     # full-preset GPAW value: 0.138 eV (docs/validation.md); these settings are coarser
     # (measured 0.19 eV on 2026-11-26), but the barrier stays of that size
     assert 0.05 < hop.barrier_eV < 0.3
+
+
+@pytest.mark.slow
+@pytest.mark.ml
+def test_ml_to_gpaw_refinement_matches_the_gpaw_band_with_fewer_gpaw_calls():
+    """The refinement route with real DFT: GPAW from a SevenNet-0 band finds the same barrier as
+    GPAW alone (one symmetric bcc Li hop, coarse settings) with fewer GPAW force calls."""
+    pytest.importorskip("sevenn")
+    from alloyscreen.calculators import get_calculator
+    from alloyscreen.properties.migration import migration_barriers
+
+    calc, _ = get_calculator("gpaw", ecut_eV=200.0, kpt_density_A=1.5)
+    ml, _ = get_calculator("sevenn", device="cpu")
+    opts = dict(min_length_A=6.5, max_hops=1, n_images=1, fmax=0.1, max_steps=60, optimizer="FIRE")
+    (plain,) = migration_barriers(bulk("Li", "bcc", a=3.44), calc, **opts).hops
+    (refined,) = migration_barriers(bulk("Li", "bcc", a=3.44), calc, preconverge=ml, **opts).hops
+    assert plain.converged, plain.reason
+    assert refined.converged, refined.reason
+    assert refined.barrier_eV == pytest.approx(plain.barrier_eV, abs=0.01)
+    assert refined.n_force_calls < plain.n_force_calls
+    assert refined.n_force_calls_preconverge > 0
