@@ -108,7 +108,7 @@ class StepSection(BaseModel):
         return dict(self.model_extra or {})
 
 
-STEP_ORDER = ("relax", "adhesion", "migration", "interphase", "rank", "report")
+STEP_ORDER = ("relax", "funnel", "adhesion", "migration", "interphase", "rank", "report")
 
 
 class Workflow(_Strict):
@@ -162,6 +162,10 @@ RUNNER_STEPS: dict[str, frozenset[str]] = {
     ),
     "rank": frozenset({"weights", "top"}),
     "report": frozenset({"formats", "directory"}),
+    # the screening funnel (alloyscreen.funnel.FUNNEL_OPTIONS)
+    "funnel": frozenset(
+        {"max_e_hull_eV_atom", "relax_terminations", "min_w_adh_J_m2", "protect_top"}
+    ),
 }
 
 
@@ -416,6 +420,10 @@ def check_values(workflow: Workflow, where: str) -> None:
             _check_interphase(where, options)
         elif name == "rank":
             _check_rank(where, options)
+        elif name == "funnel":
+            from alloyscreen.funnel import FunnelSettings
+
+            FunnelSettings.from_options(options, f"{where}: [steps.funnel]")
 
 
 def _format_validation_error(exc: ValidationError, where: str) -> str:

@@ -44,6 +44,7 @@ LAYERS: dict[str, tuple[int, str]] = {
     "alloyscreen.workflow": (24, "machinery"),
     "alloyscreen.ranking": (24, "machinery"),
     "alloyscreen.shortlist_validation": (25, "machinery"),
+    "alloyscreen.funnel": (24, "machinery"),
     "alloyscreen.campaign": (26, "machinery"),
     "alloyscreen.recipes": (27, "machinery"),
     "alloyscreen.ml_vs_dft": (27, "machinery"),

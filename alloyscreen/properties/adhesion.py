@@ -580,9 +580,7 @@ def _rigid_summary(
     w_rigid = max(r.w_adh_J_m2 for r in scan.records)
     e_li_strained = _strained_li_energy_per_atom(film, match, calc)
     gamma_li = (
-        (scan.e_film0 - len(scan.film0) * e_li_strained)
-        / (2 * scan.area)
-        * EV_PER_A2_IN_J_PER_M2
+        (scan.e_film0 - len(scan.film0) * e_li_strained) / (2 * scan.area) * EV_PER_A2_IN_J_PER_M2
     )
     gamma_sub = gamma_sub_unrelaxed if slab.symmetric else None
     return TerminationSummary(
@@ -903,6 +901,7 @@ def work_of_adhesion(
         )
         outcomes: list[tuple[int, _TerminationOutcome]] = []
         scans: list[tuple[int, SubstrateSlab, LatticeMatch, _TerminationScan]] = []
+        screened_records: list[AdhesionRecord] = []
         status: dict[int, tuple[str, str]] = {}
         charges = formal_charges(substrate)
         for k in order:
@@ -972,6 +971,7 @@ def work_of_adhesion(
             to_relax = [scans[i] for i in sorted(keep)]
             for i, (k, *_rest) in enumerate(scans):
                 if i not in keep:
+                    screened_records.extend(scans[i][3].records)
                     r = rigid[i]
                     gi = (
                         "undefined"
@@ -1047,7 +1047,7 @@ def work_of_adhesion(
         logger.info("%s: reporting %s (%s)", formula, slabs[k_best].termination.label, basis)
     slab = slabs[k_best]
     wet = contact_angle_from_work_of_adhesion(best.w_adh, temperature_K)
-    records = tuple(r for _, o in outcomes for r in o.records)
+    records = tuple(r for _, o in outcomes for r in o.records) + tuple(screened_records)
     interface_energy = (
         None if best.gamma_sub is None else best.gamma_sub + best.gamma_li - best.w_adh
     )
@@ -1089,9 +1089,7 @@ def work_of_adhesion(
     )
 
 
-def _best_terminations(
-    summaries: Sequence[TerminationSummary], k: int, selection: str
-) -> set[int]:
+def _best_terminations(summaries: Sequence[TerminationSummary], k: int, selection: str) -> set[int]:
     """Indices of the ``k`` best of ``summaries`` by :func:`select_termination`, in turn."""
     left = list(range(len(summaries)))
     keep: set[int] = set()
