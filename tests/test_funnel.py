@@ -48,13 +48,15 @@ def test_stability_stage_stops_only_above_threshold_and_keeps_unknowns():
     assert stopped[0].stage == "stability"
     assert "0.300" in stopped[0].reason
     off, none = stability_stage(["a", "b"], {"b": 5.0}, -1.0)
-    assert off == ["a", "b"] and not none
+    assert off == ["a", "b"]
+    assert not none
 
 
 def test_affinity_stage_threshold_and_failed_adhesion_passes():
     passed, stopped = affinity_stage(["a", "b", "c"], {"a": 0.1, "b": 0.9, "c": None}, 0.5)
     assert passed == ["b", "c"]
-    assert stopped[0].id == "a" and stopped[0].stage == "affinity"
+    assert stopped[0].id == "a"
+    assert stopped[0].stage == "affinity"
     assert affinity_stage(["a"], {"a": 0.1}, 0.0)[0] == ["a"]
 
 
@@ -80,7 +82,8 @@ def test_mobility_stage_stops_only_those_that_cannot_reach_the_top():
     ids = [c.id for c in cands]
     passed, stopped = mobility_stage(ids, cands, protect_top=2)
     assert [s.id for s in stopped] == ["bad"]
-    assert stopped[0].stage == "mobility" and "no CI-NEB" in stopped[0].reason
+    assert stopped[0].stage == "mobility"
+    assert "no CI-NEB" in stopped[0].reason
     assert passed == ["good1", "good2", "good3"]
     # The guarantee: whatever barriers the passing ones get, "bad" (scored worst for mobility)
     # is never in the top 2 of the final ranking.
@@ -276,5 +279,6 @@ def test_tiny_campaign_with_the_funnel_keeps_stopped_candidates_with_stage_and_r
     assert store.get_document("funnel") == result.funnel
     # a rerun is served from the store entirely
     again = run_campaign(wf, store, LocalEngine(1))
-    assert again.n_computed == 0 and again.store_hit_rate == 1.0
+    assert again.n_computed == 0
+    assert again.store_hit_rate == 1.0
     assert again.funnel == result.funnel
