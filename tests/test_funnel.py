@@ -277,6 +277,17 @@ def test_tiny_campaign_with_the_funnel_keeps_stopped_candidates_with_stage_and_r
     for r in result.steps["adhesion"].results:
         assert r.params.get("relax_best") == 1
     assert store.get_document("funnel") == result.funnel
+    # the run summary and the report say who stopped where
+    from alloyscreen.cli.campaign_output import print_campaign_summary
+    from alloyscreen.report import write_report
+
+    summary = print_campaign_summary(wf, result, store.url, json_out=True)
+    assert summary["funnel"] == result.funnel
+    assert summary["store"]["computed"] == result.n_computed > 0
+    files = write_report(result.ranking, tmp_path / "report")
+    text = files.markdown.read_text()
+    assert "Screening funnel" in text
+    assert all(cid in text for cid in result.funnel)
     # a rerun is served from the store entirely
     again = run_campaign(wf, store, LocalEngine(1))
     assert again.n_computed == 0
