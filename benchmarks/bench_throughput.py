@@ -25,7 +25,6 @@ stage. With ``--n`` <= 5 the top-5 comparison is trivial and says so.
 from __future__ import annotations
 
 import argparse
-import copy
 import logging
 import sys
 import tempfile
