@@ -286,6 +286,20 @@ def load_design(store: ResultStore) -> dict[str, Any] | None:
     return store.get_document("design")
 
 
+def funnel_adhesion_options(workflow: Workflow, options: dict[str, Any]) -> dict[str, Any]:
+    """Adhesion options with the funnel's ``relax_best`` when ``[steps.funnel]`` screens
+    terminations (``relax_terminations`` > 0 and more than one termination computed)."""
+    section = workflow.step("funnel")
+    if section is None:
+        return dict(options)
+    from alloyscreen.funnel import FunnelSettings
+
+    k = FunnelSettings.from_options(section.options).relax_terminations
+    if k and options.get("max_terminations", 1) != 1:
+        return {**options, "relax_best": k}
+    return dict(options)
+
+
 def _count(keys: list[str], statuses: dict[str, str]) -> dict[str, int]:
     unique = set(keys)
     done = sum(statuses.get(k) == "done" for k in unique)
@@ -331,7 +345,10 @@ def task_counts(workflow: Any, store: Any | None) -> dict[str, dict[str, int]]:
             continue
         chosen = step_candidates(step, candidates, section.options)
         ready = [c for c in chosen if c.id in relaxed]
-        tasks = structure_step_tasks(step, ready, relaxed, spec, section.options)
+        options = section.options
+        if step == "adhesion":  # the funnel may stop some: the counts are then upper bounds
+            options = funnel_adhesion_options(workflow, options)
+        tasks = structure_step_tasks(step, ready, relaxed, spec, options)
         keys = [t.key for t in tasks]
         entry = _count(keys, statuses_of(keys))
         waiting = len(chosen) - len(ready)
@@ -472,9 +489,7 @@ def _funnel_steps(
     adhesion = workflow.step("adhesion")
     w_adh: dict[str, float | None] = {}
     if adhesion is not None:
-        options = dict(adhesion.options)
-        if settings.relax_terminations and options.get("max_terminations", 1) != 1:
-            options["relax_best"] = settings.relax_terminations
+        options = funnel_adhesion_options(workflow, adhesion.options)
         tasks = structure_step_tasks("adhesion", active, relaxed, spec, options)
         summary = run_step(f"{'adhesion':<10}", tasks, store, engine, progress_factory)
         result.steps["adhesion"] = summary

@@ -288,6 +288,11 @@ def test_tiny_campaign_with_the_funnel_keeps_stopped_candidates_with_stage_and_r
     text = files.markdown.read_text()
     assert "Screening funnel" in text
     assert all(cid in text for cid in result.funnel)
+    # status/dry-run counts use the funnel's adhesion keys (done, not pending)
+    from alloyscreen.campaign import task_counts
+
+    counts = task_counts(wf, store)
+    assert counts["adhesion"]["done"] == len(adhesion_ids)
     # a rerun is served from the store entirely
     again = run_campaign(wf, store, LocalEngine(1))
     assert again.n_computed == 0
