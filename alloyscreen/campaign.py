@@ -401,7 +401,8 @@ def run_campaign(
                 continue
             tasks = structure_step_tasks(step, candidates, relaxed, spec, section.options)
             result.steps[step] = run_step(f"{step:<10}", tasks, store, engine, progress_factory)
-        store.put_document("funnel", {})
+        if store.get_document("funnel"):  # an earlier funnel's stops no longer apply
+            store.put_document("funnel", {})
     else:
         _funnel_steps(workflow, candidates, relaxed, spec, store, engine, progress_factory, result)
         interphase = None  # the funnel ran it before migration (its margins enter the bounds)
