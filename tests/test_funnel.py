@@ -298,3 +298,8 @@ def test_tiny_campaign_with_the_funnel_keeps_stopped_candidates_with_stage_and_r
     assert again.n_computed == 0
     assert again.store_hit_rate == 1.0
     assert again.funnel == result.funnel
+    # a campaign without the funnel on the same store: the earlier stops no longer annotate it
+    plain = wf.model_copy(update={"steps": {"relax": wf.steps["relax"], "rank": wf.steps["rank"]}})
+    ranked = run_campaign(plain, store, LocalEngine(1)).ranking
+    assert store.get_document("funnel") == {}
+    assert all("funnel" not in r.errors for r in ranked)
