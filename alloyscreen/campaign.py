@@ -50,11 +50,35 @@ class CampaignResult:
     outputs: dict[str, str] = field(default_factory=dict)
     ranking: list[Any] = field(default_factory=list)
     n_candidates: int = 0
+    #: Candidates stopped by the screening funnel: ``id -> {"stage", "reason"}``.
+    funnel: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def n_failed(self) -> int:
         """Failed tasks over all steps."""
         return sum(s.n_failed for s in self.steps.values())
+
+    @property
+    def n_cached(self) -> int:
+        """Distinct task keys found done in the store, over all steps."""
+        return sum(s.n_cached for s in self.steps.values())
+
+    @property
+    def n_computed(self) -> int:
+        """Distinct task keys computed by this run, over all steps."""
+        return sum(s.n_computed for s in self.steps.values())
+
+    @property
+    def n_requested(self) -> int:
+        """Tasks the steps asked for, duplicates included (e.g. a reference shared by candidates)."""
+        return sum(len(s.results) for s in self.steps.values())
+
+    @property
+    def store_hit_rate(self) -> float | None:
+        """Share of the requested tasks served without a computation (store hits and duplicate
+        keys within a step); ``None`` when nothing was requested."""
+        n = self.n_requested
+        return None if n == 0 else 1.0 - self.n_computed / n
 
 
 def load_campaign_candidates(
@@ -360,6 +384,20 @@ def load_design(store: ResultStore) -> dict[str, Any] | None:
     return store.get_document("design")
 
 
+def funnel_adhesion_options(workflow: Workflow, options: dict[str, Any]) -> dict[str, Any]:
+    """Adhesion options with the funnel's ``relax_best`` when ``[steps.funnel]`` screens
+    terminations (``relax_terminations`` > 0 and more than one termination computed)."""
+    section = workflow.step("funnel")
+    if section is None:
+        return dict(options)
+    from alloyscreen.funnel import FunnelSettings
+
+    k = FunnelSettings.from_options(section.options).relax_terminations
+    if k and options.get("max_terminations", 1) != 1:
+        return {**options, "relax_best": k}
+    return dict(options)
+
+
 def _count(keys: list[str], statuses: dict[str, str]) -> dict[str, int]:
     unique = set(keys)
     done = sum(statuses.get(k) == "done" for k in unique)
@@ -405,7 +443,10 @@ def task_counts(workflow: Any, store: Any | None) -> dict[str, dict[str, int]]:
             continue
         chosen = step_candidates(step, candidates, section.options)
         ready = [c for c in chosen if c.id in relaxed]
-        tasks = structure_step_tasks(step, ready, relaxed, spec, section.options)
+        options = section.options
+        if step == "adhesion":  # the funnel may stop some: the counts are then upper bounds
+            options = funnel_adhesion_options(workflow, options)
+        tasks = structure_step_tasks(step, ready, relaxed, spec, options)
         keys = [t.key for t in tasks]
         entry = _count(keys, statuses_of(keys))
         waiting = len(chosen) - len(ready)
@@ -453,26 +494,27 @@ def run_campaign(
             else:
                 relaxed.pop(r.candidate_id, None)
 
-    for step in ("adhesion", "migration"):
-        section = workflow.step(step)
-        if section is None:
-            continue
-        tasks = structure_step_tasks(step, candidates, relaxed, spec, section.options)
-        result.steps[step] = run_step(f"{step:<10}", tasks, store, engine, progress_factory)
-
     output = Path(workflow.campaign.output)
     interphase = workflow.step("interphase")
+    funnel_section = workflow.step("funnel")
+    if funnel_section is None:
+        for step in ("adhesion", "migration"):
+            section = workflow.step(step)
+            if section is None:
+                continue
+            tasks = structure_step_tasks(step, candidates, relaxed, spec, section.options)
+            result.steps[step] = run_step(f"{step:<10}", tasks, store, engine, progress_factory)
+        if store.get_document("funnel"):  # an earlier funnel's stops no longer apply
+            store.put_document("funnel", {})
+    else:
+        _funnel_steps(workflow, candidates, relaxed, spec, store, engine, progress_factory, result)
+        interphase = None  # the funnel ran it before migration (its margins enter the bounds)
+
     if interphase is not None:
-        entries = None
-        if interphase.options.get("route") == "thermo":  # phases relaxed through the store
-            entries, result.steps["interphase"], _ = relax_thermo_phases(
-                interphase_elements(interphase.options), spec, store, engine, progress_factory
-            )
-        with progress_factory(f"{'interphase':<10}", 1) as advance:
-            result.outputs.update(
-                interphase_step(interphase.options, candidates, relaxed, store, output, entries)
-            )
-            advance()
+        _run_interphase(
+            interphase.options, candidates, relaxed, spec, store, engine, output, result,
+            progress_factory,
+        )  # fmt: skip
     rank_section = workflow.step("rank")
     report_section = workflow.step("report")
     if rank_section is not None or report_section is not None:
@@ -483,7 +525,10 @@ def run_campaign(
         cands = [
             c
             for c in descriptors_from_store(
-                store, calculator=spec.name, margins=load_margins(store)
+                store,
+                calculator=spec.name,
+                margins=load_margins(store),
+                funnel=store.get_document("funnel"),
             )
             if c.id in ids
         ]
@@ -492,3 +537,109 @@ def run_campaign(
         if write_outputs is not None:
             result.outputs.update(write_outputs(workflow, result, store, spec.identity().label))
     return result
+
+
+def _run_interphase(
+    options: dict[str, Any],
+    candidates: Sequence[Candidate],
+    relaxed: dict[str, Atoms],
+    spec: CalculatorSpec,
+    store: ResultStore,
+    engine: Engine,
+    output: Path,
+    result: CampaignResult,
+    progress_factory: ProgressFactory,
+) -> None:
+    entries = None
+    if options.get("route") == "thermo":  # phases relaxed through the store
+        entries, result.steps["interphase"], _ = relax_thermo_phases(
+            interphase_elements(options), spec, store, engine, progress_factory
+        )
+    with progress_factory(f"{'interphase':<10}", 1) as advance:
+        result.outputs.update(interphase_step(options, candidates, relaxed, store, output, entries))
+        advance()
+
+
+def _funnel_steps(
+    workflow: Workflow,
+    candidates: Sequence[Candidate],
+    relaxed: dict[str, Atoms],
+    spec: CalculatorSpec,
+    store: ResultStore,
+    engine: Engine,
+    progress_factory: ProgressFactory,
+    result: CampaignResult,
+) -> None:
+    """Adhesion, interphase and migration through the screening funnel (:mod:`alloyscreen.funnel`).
+
+    Stability before adhesion (hull of this campaign's relaxations), the rigid termination screen
+    inside adhesion, the optional W_ad threshold and the score bound before migration. Stopped
+    candidates are recorded in ``result.funnel`` and the store's ``funnel`` document.
+    """
+    from alloyscreen.funnel import (
+        FunnelSettings,
+        affinity_stage,
+        mobility_stage,
+        stability_stage,
+    )
+    from alloyscreen.ranking import descriptors_from_store, hull_energies
+
+    section = workflow.step("funnel")
+    assert section is not None
+    settings = FunnelSettings.from_options(section.options, f"{workflow.source}: [steps.funnel]")
+    stops = []
+    active = list(candidates)
+    relax = result.steps.get("relax")
+    if relax is not None:
+        e_hull = hull_energies([r for r in relax.results if r.done])
+        passed, stopped = stability_stage(
+            [c.id for c in active], e_hull, settings.max_e_hull_eV_atom
+        )
+        stops += stopped
+        active = [c for c in active if c.id in set(passed)]
+
+    adhesion = workflow.step("adhesion")
+    w_adh: dict[str, float | None] = {}
+    if adhesion is not None:
+        options = funnel_adhesion_options(workflow, adhesion.options)
+        tasks = structure_step_tasks("adhesion", active, relaxed, spec, options)
+        summary = run_step(f"{'adhesion':<10}", tasks, store, engine, progress_factory)
+        result.steps["adhesion"] = summary
+        for r in summary.results:
+            w_adh[r.candidate_id] = (r.result or {}).get("w_adh_J_m2") if r.done else None
+
+    interphase = workflow.step("interphase")
+    if interphase is not None:
+        output = Path(workflow.campaign.output)
+        _run_interphase(
+            interphase.options, candidates, relaxed, spec, store, engine, output, result,
+            progress_factory,
+        )  # fmt: skip
+
+    migration = workflow.step("migration")
+    if migration is not None:
+        ids = [c.id for c in step_candidates("migration", active, migration.options)]
+        ids, stopped = affinity_stage(ids, w_adh, settings.min_w_adh_J_m2)
+        stops += stopped
+        rank = workflow.step("rank")
+        weights = rank.options.get("weights") if rank is not None else None
+        in_campaign = {c.id for c in candidates}
+        known = [
+            d
+            for d in descriptors_from_store(
+                store, calculator=spec.name, margins=load_margins(store)
+            )
+            if d.id in in_campaign
+        ]
+        ids, stopped = mobility_stage(ids, known, settings.protect_top, weights)
+        stops += stopped
+        keep = set(ids)
+        chosen = [c for c in active if c.id in keep]
+        tasks = structure_step_tasks("migration", chosen, relaxed, spec, migration.options)
+        result.steps["migration"] = run_step(
+            f"{'migration':<10}", tasks, store, engine, progress_factory
+        )
+    result.funnel = {d.id: d.as_record() for d in stops}
+    store.put_document("funnel", result.funnel)
+    for d in stops:
+        logger.info("%s stopped at the %s stage: %s", d.id, d.stage, d.reason)

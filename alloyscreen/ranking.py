@@ -122,6 +122,8 @@ class RankedCandidate:
             rec[name] = value
         for name, st in self.status.items():
             rec[f"{name}_status"] = st
+        if "funnel" in self.errors:
+            rec["funnel"] = self.errors["funnel"]
         if self.errors:
             rec["errors"] = dict(self.errors)
         return rec
@@ -318,6 +320,7 @@ def descriptors_from_store(
     *,
     calculator: str | None = None,
     margins: Mapping[str, float] | None = None,
+    funnel: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[CandidateDescriptors]:
     """Collect every candidate's descriptors from a results store.
 
@@ -328,6 +331,10 @@ def descriptors_from_store(
         Only rows of this calculator (default: the one with most relaxations).
     margins : mapping, optional
         ``candidate id -> percolation margin`` from an interphase design (else ``missing``).
+    funnel : mapping, optional
+        ``candidate id -> {"stage", "reason"}`` of the candidates the screening funnel stopped
+        (:mod:`alloyscreen.funnel`): their missing adhesion/migration descriptors get the status
+        ``screened`` (still scored as worst) and ``errors["funnel"]`` says where and why.
     """
     calculator = calculator or default_calculator(store)
     rows = {
@@ -383,6 +390,19 @@ def descriptors_from_store(
             values["percolation_margin"], status["percolation_margin"] = float(margins[cid]), "ok"
         else:
             values["percolation_margin"], status["percolation_margin"] = None, "missing"
+        stop = (funnel or {}).get(cid)
+        if stop:
+            errors["funnel"] = f"stopped at {stop.get('stage')}: {stop.get('reason')}"
+            for name in (
+                "w_adh_J_m2",
+                "contact_angle_self_consistent_deg",
+                "predicted_contact_angle_deg",
+                "network_barrier_eV",
+                "D_298K_cm2_s",
+                "network_dimensionality",
+            ):
+                if status.get(name) == "missing":
+                    status[name] = "screened"
         out.append(
             CandidateDescriptors(
                 id=cid,

@@ -316,6 +316,12 @@ def write_report(
             "Candidates with missing or failed descriptors (scored as worst for those, shown not dropped): "
             + ", ".join(incomplete)
         )
+    stopped = [(r.id, r.errors["funnel"]) for r in ranked if "funnel" in r.errors]
+    if stopped:
+        summary.append(
+            f"Screening funnel: {len(stopped)} candidate(s) stopped early (kept, their missing "
+            "descriptors scored as worst): " + "; ".join(f"{cid} {why}" for cid, why in stopped)
+        )
     sections.append(Section("Shortlist", summary, table_records=shown))
 
     figs = Section("Descriptors")

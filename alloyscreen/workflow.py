@@ -114,7 +114,7 @@ class StepSection(BaseModel):
         return dict(self.model_extra or {})
 
 
-STEP_ORDER = ("relax", "adhesion", "migration", "interphase", "rank", "report")
+STEP_ORDER = ("relax", "funnel", "adhesion", "migration", "interphase", "rank", "report")
 
 
 class Workflow(_Strict):
@@ -168,6 +168,10 @@ RUNNER_STEPS: dict[str, frozenset[str]] = {
     ),
     "rank": frozenset({"weights", "top"}),
     "report": frozenset({"formats", "directory"}),
+    # the screening funnel (alloyscreen.funnel.FUNNEL_OPTIONS)
+    "funnel": frozenset(
+        {"max_e_hull_eV_atom", "relax_terminations", "min_w_adh_J_m2", "protect_top"}
+    ),
 }
 
 
@@ -452,6 +456,10 @@ def check_values(workflow: Workflow, where: str) -> None:
                 _check_thermo_elements(workflow, where, options)
         elif name == "rank":
             _check_rank(where, options)
+        elif name == "funnel":
+            from alloyscreen.funnel import FunnelSettings
+
+            FunnelSettings.from_options(options, f"{where}: [steps.funnel]")
 
 
 def _format_validation_error(exc: ValidationError, where: str) -> str:

@@ -44,6 +44,7 @@ LAYERS: dict[str, tuple[int, str]] = {
     "alloyscreen.workflow": (24, "machinery"),
     "alloyscreen.ranking": (24, "machinery"),
     "alloyscreen.shortlist_validation": (25, "machinery"),
+    "alloyscreen.funnel": (24, "machinery"),
     "alloyscreen.campaign": (26, "machinery"),
     "alloyscreen.recipes": (27, "machinery"),
     "alloyscreen.ml_vs_dft": (27, "machinery"),
@@ -78,6 +79,10 @@ LARGE_MODULES: dict[str, str] = {
         "hop enumeration (vacancy and interstitial) and the periodic hop network it defines"
     ),
     "alloyscreen.engines.slurm": "issue 19: engine plus state helpers used only by `status`",
+    "alloyscreen.campaign": (
+        "the campaign sequence (relax, structure steps or the screening funnel, interphase "
+        "routes, ranking); the funnel's stages are pure functions in alloyscreen.funnel"
+    ),
     "alloyscreen.interphase.design": "issue 15: maths, plotting and workflow glue to split",
     "alloyscreen.interphase.calibration": (
         "observations, per-metal V_p windows, calibrated verdicts and their contradictions: one "

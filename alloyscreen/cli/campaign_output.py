@@ -109,6 +109,13 @@ def print_campaign_summary(
         "steps": steps,
         "outputs": result.outputs,
         "formation_energies_eV_atom": result.formation_energies_eV_atom,
+        "store": {
+            "requested": result.n_requested,
+            "computed": result.n_computed,
+            "cached": result.n_cached,
+            "hit_rate": result.store_hit_rate,
+        },
+        "funnel": result.funnel,
     }
     if not json_out:
         from rich.table import Table
@@ -126,6 +133,18 @@ def print_campaign_summary(
                 f"{s['wall_time_s']:.1f}",
             )
         out_console.print(table)
+        rate = result.store_hit_rate
+        if rate is not None:
+            err_console.print(
+                f"store: {result.n_requested} task(s) requested, {result.n_computed} computed, "
+                f"{result.n_cached} found in the store (hit rate {rate:.0%}, duplicates included)"
+            )
+        for cid, stop in result.funnel.items():
+            err_console.print(
+                f"funnel: {cid} stopped at {stop['stage']}: {stop['reason']}",
+                markup=False,
+                highlight=False,
+            )
         if result.ranking:
             _print_shortlist(result.ranking)
         _print_failures(result)

@@ -102,8 +102,10 @@ class SurfaceRecord:
     ``gamma_unrelaxed_J_m2`` is the unrelaxed surface energy of the symmetric 1x1 slab (Li-rich
     limit for non-stoichiometric slabs; cleavage energy for asymmetric ones; ``None`` when the
     chemical potentials are undefined). ``status``: ``computed``, ``skipped`` (beyond
-    ``max_terminations``), ``no_match`` (no lattice match within the limits) or ``excluded``
-    (charged/polar termination of an ionic crystal, unless ``allow_polar``).
+    ``max_terminations``), ``no_match`` (no lattice match within the limits), ``excluded``
+    (charged/polar termination of an ionic crystal, unless ``allow_polar``) or ``screened``
+    (scanned rigidly but not among the ``relax_best`` best, so not relaxed; rigid values in
+    ``note``).
     """
 
     miller: tuple[int, int, int]
@@ -292,6 +294,18 @@ class AdhesionResult:
 
 
 @dataclass
+class _TerminationScan:
+    template: InterfaceTemplate
+    area: float
+    best_per_registry: dict[tuple[float, float], tuple[float, float]]
+    sub0: Atoms
+    film0: Atoms
+    e_sub0: float
+    e_film0: float
+    records: list[AdhesionRecord]
+
+
+@dataclass
 class _TerminationOutcome:
     w_adh: float
     gamma_li: float
@@ -470,25 +484,20 @@ def _select_match(
 # --------------------------------------------------------------------------------------------
 
 
-def _adhesion_for_termination(
+def _scan_termination(
     slab: SubstrateSlab,
     film: SubstrateSlab,
     match: LatticeMatch,
     calc: Calculator,
     *,
     contact: dict[str, float],
-    mu: dict[str, float] | None,
-    e_sub_per_atom: float,
     fixed_layers: int,
     vacuum_A: float,
     registry_spacing_A: float,
     registry_grid: int,
     gap_factors: Sequence[float],
-    n_relax: int,
-    fmax: float,
-    max_steps: int,
-    optimizer: str,
-) -> _TerminationOutcome:
+) -> _TerminationScan:
+    """Registry scan + gap search of one termination: single points only (rigid interfaces)."""
     template: InterfaceTemplate = make_template(
         slab, film, match, fixed_layers=fixed_layers, vacuum_A=vacuum_A
     )
@@ -541,6 +550,75 @@ def _adhesion_for_termination(
             )
             if r not in best_per_registry or e < best_per_registry[r][0]:
                 best_per_registry[r] = (e, g)
+    return _TerminationScan(
+        template=template,
+        area=area,
+        best_per_registry=best_per_registry,
+        sub0=sub0,
+        film0=film0,
+        e_sub0=e_sub0,
+        e_film0=e_film0,
+        records=records,
+    )
+
+
+def _rigid_summary(
+    slab: SubstrateSlab,
+    film: SubstrateSlab,
+    match: LatticeMatch,
+    scan: _TerminationScan,
+    calc: Calculator,
+    gamma_sub_unrelaxed: float | None,
+) -> TerminationSummary:
+    """The termination's descriptors at the rigid (unrelaxed) level, for the screen.
+
+    ``w_adh_J_m2`` is the ideal work of separation of the best scanned interface against its two
+    halves cut out at the same geometry (the scan records); ``gamma_Li`` the unrelaxed strained
+    film; ``gamma_sub`` the unrelaxed symmetric 1x1 slab (``None`` for asymmetric slabs, as in
+    the relaxed route), so that :func:`select_termination` applies the relaxed route's rule.
+    """
+    w_rigid = max(r.w_adh_J_m2 for r in scan.records)
+    e_li_strained = _strained_li_energy_per_atom(film, match, calc)
+    gamma_li = (
+        (scan.e_film0 - len(scan.film0) * e_li_strained) / (2 * scan.area) * EV_PER_A2_IN_J_PER_M2
+    )
+    gamma_sub = gamma_sub_unrelaxed if slab.symmetric else None
+    return TerminationSummary(
+        miller=slab.termination.miller,
+        termination=slab.termination.label,
+        top_species=slab.termination.top_species,
+        li_miller=match.film_miller,
+        w_adh_J_m2=float(w_rigid),
+        substrate_surface_energy_J_m2=gamma_sub,
+        li_surface_energy_J_m2=float(gamma_li),
+        interface_energy_J_m2=None if gamma_sub is None else gamma_sub + gamma_li - w_rigid,
+        converged=True,
+    )
+
+
+def _relax_termination(
+    slab: SubstrateSlab,
+    film: SubstrateSlab,
+    match: LatticeMatch,
+    scan: _TerminationScan,
+    calc: Calculator,
+    *,
+    mu: dict[str, float] | None,
+    e_sub_per_atom: float,
+    n_relax: int,
+    fmax: float,
+    max_steps: int,
+    optimizer: str,
+) -> _TerminationOutcome:
+    """Relax the ``n_relax`` best scanned registries and both references; W_ad, gamma_Li, gamma_sub."""
+    template, area = scan.template, scan.area
+    best_per_registry = scan.best_per_registry
+    sub0, film0, e_sub0 = scan.sub0, scan.film0, scan.e_sub0
+    records = list(scan.records)
+    n_int = len(template.substrate) + len(template.film)
+    term = slab.termination.label
+    miller = slab.termination.miller
+    li_miller = match.film_miller
     ranked = sorted(best_per_registry.items(), key=lambda kv: kv[1][0])[: max(1, n_relax)]
     # references relaxed exactly like the interface, in the same cell
     e_sub, sub_rel, conv_sub, _ = _relax(
@@ -645,6 +723,7 @@ def work_of_adhesion(
     temperature_K: float = LI_MELTING_POINT_K,
     symprec: float = 0.01,
     selection: str = "interface_energy",
+    relax_best: int = 0,
 ) -> AdhesionResult:
     """Work of adhesion of a bcc Li film on the substrate ``atoms`` (J/m^2) and wetting descriptor.
 
@@ -703,6 +782,14 @@ def work_of_adhesion(
         Which computed termination is reported: ``interface_energy`` (default: the lowest
         ``gamma_sub + gamma_Li - W_ad``, the interface that forms against Li metal) or
         ``max_w_adh`` (the strongest-binding face); see :func:`select_termination`.
+    relax_best : int
+        0 (default): relax every computed termination. ``k > 0``: the screening funnel's rigid
+        stage — every computed termination gets its registry scan (single points: the ideal work
+        of separation of the unrelaxed interface), the same ``selection`` rule is applied to the
+        rigid values (unrelaxed symmetric-slab surface energy, unrelaxed strained Li film, best
+        scanned W_sep) and only the ``k`` best terminations are relaxed; the others are kept in
+        ``surfaces`` with status ``screened`` and their rigid values in the note, and their scan
+        points stay in ``records``.
 
     Returns
     -------
@@ -731,6 +818,7 @@ def work_of_adhesion(
         ("max_terminations", max_terminations, 0),
         ("fixed_layers", fixed_layers, 0),
         ("registry_grid", registry_grid, 0),
+        ("relax_best", relax_best, 0),
     ):
         if int(value) != value or value < lo:
             raise InputError(f"{name} must be an integer >= {lo} (got {value!r})")
@@ -812,6 +900,8 @@ def work_of_adhesion(
             key=lambda k: (gammas[k] is None, gammas[k] if gammas[k] is not None else 0.0, k),
         )
         outcomes: list[tuple[int, _TerminationOutcome]] = []
+        scans: list[tuple[int, SubstrateSlab, LatticeMatch, _TerminationScan]] = []
+        screened_records: list[AdhesionRecord] = []
         status: dict[int, tuple[str, str]] = {}
         charges = formal_charges(substrate)
         for k in order:
@@ -825,7 +915,7 @@ def work_of_adhesion(
             if not allow_polar and is_polar(slab, charges):
                 status[k] = ("excluded", "charged or polar termination of an ionic crystal")
                 continue
-            if max_terminations and len(outcomes) >= max_terminations:
+            if max_terminations and len(scans) >= max_terminations:
                 status[k] = ("skipped", "beyond max_terminations")
                 continue
             if slab.n_layers <= fixed_layers:
@@ -858,19 +948,50 @@ def work_of_adhesion(
                 match.area_A2,
                 match.li_strain_pct,
             )
-            outcome = _adhesion_for_termination(
+            scan = _scan_termination(
                 slab,
                 film,
                 match,
                 calc,
                 contact=contact,
-                mu=mu,
-                e_sub_per_atom=e_sub_per_atom,
                 fixed_layers=fixed_layers,
                 vacuum_A=vacuum_A,
                 registry_spacing_A=registry_spacing_A,
                 registry_grid=registry_grid,
                 gap_factors=factors,
+            )
+            scans.append((k, film, match, scan))
+        to_relax = scans
+        if relax_best and len(scans) > relax_best:
+            rigid = [
+                _rigid_summary(slabs[k], film, match, scan, calc, gammas[k])
+                for k, film, match, scan in scans
+            ]
+            keep = _best_terminations(rigid, relax_best, selection)
+            to_relax = [scans[i] for i in sorted(keep)]
+            for i, (k, *_rest) in enumerate(scans):
+                if i not in keep:
+                    screened_records.extend(scans[i][3].records)
+                    r = rigid[i]
+                    gi = (
+                        "undefined"
+                        if r.interface_energy_J_m2 is None
+                        else f"{r.interface_energy_J_m2:.3f} J/m2"
+                    )
+                    status[k] = (
+                        "screened",
+                        f"rigid W_sep = {r.w_adh_J_m2:.3f} J/m2, rigid interface energy {gi}: "
+                        f"not among the {relax_best} best by {selection}, not relaxed",
+                    )
+        for k, film, match, scan in to_relax:
+            outcome = _relax_termination(
+                slabs[k],
+                film,
+                match,
+                scan,
+                calc,
+                mu=mu,
+                e_sub_per_atom=e_sub_per_atom,
                 n_relax=n_relax,
                 fmax=fmax,
                 max_steps=max_steps,
@@ -926,7 +1047,7 @@ def work_of_adhesion(
         logger.info("%s: reporting %s (%s)", formula, slabs[k_best].termination.label, basis)
     slab = slabs[k_best]
     wet = contact_angle_from_work_of_adhesion(best.w_adh, temperature_K)
-    records = tuple(r for _, o in outcomes for r in o.records)
+    records = tuple(r for _, o in outcomes for r in o.records) + tuple(screened_records)
     interface_energy = (
         None if best.gamma_sub is None else best.gamma_sub + best.gamma_li - best.w_adh
     )
@@ -966,6 +1087,16 @@ def work_of_adhesion(
         surfaces=surfaces,
         atoms=best.atoms,
     )
+
+
+def _best_terminations(summaries: Sequence[TerminationSummary], k: int, selection: str) -> set[int]:
+    """Indices of the ``k`` best of ``summaries`` by :func:`select_termination`, in turn."""
+    left = list(range(len(summaries)))
+    keep: set[int] = set()
+    while left and len(keep) < k:
+        i, _ = select_termination([summaries[j] for j in left], selection)
+        keep.add(left.pop(i))
+    return keep
 
 
 def _hkl(m: Sequence[int]) -> str:
