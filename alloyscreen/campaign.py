@@ -596,7 +596,8 @@ def _funnel_steps(
             [c.id for c in active], e_hull, settings.max_e_hull_eV_atom
         )
         stops += stopped
-        active = [c for c in active if c.id in set(passed)]
+        kept = set(passed)
+        active = [c for c in active if c.id in kept]
 
     adhesion = workflow.step("adhesion")
     w_adh: dict[str, float | None] = {}

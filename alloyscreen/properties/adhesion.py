@@ -969,9 +969,9 @@ def work_of_adhesion(
             ]
             keep = _best_terminations(rigid, relax_best, selection)
             to_relax = [scans[i] for i in sorted(keep)]
-            for i, (k, *_rest) in enumerate(scans):
+            for i, (k, _film, _match, scan) in enumerate(scans):
                 if i not in keep:
-                    screened_records.extend(scans[i][3].records)
+                    screened_records.extend(scan.records)
                     r = rigid[i]
                     gi = (
                         "undefined"

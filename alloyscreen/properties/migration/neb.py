@@ -299,7 +299,7 @@ def run_band(
     steps = 0
     image_fmax = fmax
     if start_images is not None and climb and s.refine_image_fmax is not None:
-        image_fmax = max(fmax, s.refine_image_fmax)
+        image_fmax = s.refine_image_fmax  # validated: not below fmax
     with count_calls(calc) as counter:
         converged = False
         if climb and pre_fmax > fmax and start_images is None:
