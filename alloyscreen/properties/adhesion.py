@@ -159,6 +159,43 @@ class TerminationSummary:
     converged: bool
 
 
+@dataclass(frozen=True)
+class TerminationGeometry:
+    """The relaxed structures behind one termination's W_ad and interface energy.
+
+    Kept (``work_of_adhesion(keep_geometries=True)``) so that another calculator can re-evaluate
+    the termination energetics at the same geometries
+    (:func:`alloyscreen.properties.interface_energy.termination_energetics_at`), e.g. DFT single
+    points at ML-relaxed structures. All share the interface's in-plane cell (area ``area_A2``).
+
+    Attributes
+    ----------
+    interface : ase.Atoms
+        Relaxed best interface of the termination (substrate tag 1, Li tag 2).
+    substrate, substrate_unrelaxed : ase.Atoms
+        Substrate slab alone, relaxed like the interface and as cut (its bottom face, unrelaxed,
+        is subtracted from the relaxed top face's surface energy).
+    film : ase.Atoms
+        Relaxed strained Li film alone.
+    li_bulk_strained : ase.Atoms
+        One-atom bcc Li cell with the film's in-plane strain at the optimised out-of-plane length
+        (the reference of the film's surface energy).
+    """
+
+    miller: tuple[int, int, int]
+    termination: str
+    top_species: tuple[str, ...]
+    li_miller: tuple[int, int, int]
+    symmetric: bool
+    stoichiometric: bool
+    area_A2: float
+    interface: Atoms = field(repr=False)
+    substrate: Atoms = field(repr=False)
+    substrate_unrelaxed: Atoms = field(repr=False)
+    film: Atoms = field(repr=False)
+    li_bulk_strained: Atoms = field(repr=False)
+
+
 #: Ways to choose the reported termination (see :func:`select_termination`).
 SELECTIONS: tuple[str, ...] = ("interface_energy", "max_w_adh")
 
@@ -257,6 +294,9 @@ class AdhesionResult:
         Every termination considered, with its unrelaxed surface energy and status.
     atoms : ase.Atoms
         Relaxed best interface (substrate tag 1, Li tag 2).
+    geometries : tuple of TerminationGeometry
+        With ``keep_geometries=True``: the relaxed structures of every computed termination, in
+        the order of ``terminations``; empty otherwise (they are large).
     """
 
     formula: str
@@ -291,6 +331,7 @@ class AdhesionResult:
     records: tuple[AdhesionRecord, ...] = field(repr=False)
     surfaces: tuple[SurfaceRecord, ...] = field(repr=False)
     atoms: Atoms = field(repr=False)
+    geometries: tuple[TerminationGeometry, ...] = field(default=(), repr=False)
 
 
 @dataclass
@@ -318,6 +359,7 @@ class _TerminationOutcome:
     match: LatticeMatch
     n_relaxed: int
     records: list[AdhesionRecord]
+    geometry: TerminationGeometry
 
 
 # --------------------------------------------------------------------------------------------
@@ -345,6 +387,12 @@ def _relax(
     return energy, final, converged, int(opt.nsteps)
 
 
+def _detached(atoms: Atoms) -> Atoms:
+    out = atoms.copy()
+    out.calc = None
+    return out
+
+
 def _nearest_neighbour(atoms: Atoms) -> dict[str, float]:
     """Shortest distance from each species to any neighbour in a periodic crystal (Å)."""
     i, d = neighbor_list("id", atoms, 6.0)
@@ -357,8 +405,13 @@ def _nearest_neighbour(atoms: Atoms) -> dict[str, float]:
     return out
 
 
-def _chemical_potentials(bulk: Atoms, e_bulk: float, e_li: float) -> dict[str, float] | None:
-    """Li-rich-limit chemical potentials (eV/atom) or ``None`` when undefined (ternaries)."""
+def li_rich_chemical_potentials(bulk: Atoms, e_bulk: float, e_li: float) -> dict[str, float] | None:
+    """Li-rich-limit chemical potentials (eV/atom) or ``None`` when undefined (ternaries).
+
+    ``e_bulk`` is the energy of ``bulk`` (eV), ``e_li`` that of bcc Li per atom (eV/atom):
+    ``mu_Li = e_li`` and ``mu_M = (E(Li_x M_y) - x mu_Li) / y`` for a Li–M binary, the element's
+    energy per atom for an element.
+    """
     counts = Counter(bulk.get_chemical_symbols())
     n = sum(counts.values())
     if len(counts) == 1:
@@ -370,15 +423,43 @@ def _chemical_potentials(bulk: Atoms, e_bulk: float, e_li: float) -> dict[str, f
     return None
 
 
-def _excess_energy(
+def excess_energy(
     atoms: Atoms, energy: float, mu: dict[str, float] | None, stoich: bool, e_per_atom: float
 ) -> float | None:
+    """Surface excess energy (eV) of a slab: ``E - N e_bulk`` (stoichiometric) or ``E - sum N_i mu_i``.
+
+    ``None`` when the slab is not stoichiometric and ``mu`` is undefined.
+    """
     if stoich:
         return energy - len(atoms) * e_per_atom
     if mu is None:
         return None
     counts = Counter(atoms.get_chemical_symbols())
     return energy - sum(n * mu[el] for el, n in counts.items())
+
+
+def substrate_surface_energy(
+    relaxed: Atoms,
+    e_relaxed: float,
+    unrelaxed: Atoms,
+    e_unrelaxed: float,
+    area_A2: float,
+    *,
+    mu: dict[str, float] | None,
+    stoichiometric: bool,
+    e_per_atom: float,
+) -> float | None:
+    """Relaxed surface energy (J/m^2) of the top face of a symmetric slab relaxed on one side.
+
+    The slab's excess energy relaxed minus half that of the same slab as cut: the bottom face
+    (fixed planes) is the unrelaxed face of the same kind. ``None`` when the chemical potentials
+    are undefined.
+    """
+    om_rel = excess_energy(relaxed, e_relaxed, mu, stoichiometric, e_per_atom)
+    om_unrel = excess_energy(unrelaxed, e_unrelaxed, mu, stoichiometric, e_per_atom)
+    if om_rel is None or om_unrel is None:
+        return None
+    return (om_rel / area_A2 - om_unrel / (2 * area_A2)) * EV_PER_A2_IN_J_PER_M2
 
 
 def _cross_descriptor(atoms: Atoms, cutoff: float = 5.0) -> np.ndarray:
@@ -424,29 +505,38 @@ def _bcc_li_lattice(calc: Calculator, a0: float = 3.44) -> float:
 def _strained_li_energy_per_atom(
     film_slab: SubstrateSlab, match: LatticeMatch, calc: Calculator
 ) -> float:
-    """Energy per atom of bcc Li with the film's in-plane strain, out-of-plane length optimised.
+    """Energy per atom of bcc Li with the film's in-plane strain, out-of-plane length optimised."""
+    return _strained_li_bulk(film_slab, match, calc)[0]
+
+
+def _strained_li_bulk(
+    film_slab: SubstrateSlab, match: LatticeMatch, calc: Calculator
+) -> tuple[float, Atoms]:
+    """Strained bcc Li at its lowest energy: (energy per atom in eV, the one-atom cell).
 
     The reduced film cell holds one atom (bcc is a Bravais lattice), so no internal relaxation is
     needed; c_z is optimised by a quadratic fit (any calculator, no stress needed).
     """
     cell0 = strained_li_bulk(film_slab, match)
-    scales = np.array([0.96, 0.98, 1.0, 1.02, 1.04])
 
-    def energy_at(s: float) -> float:
+    def scaled(s: float) -> Atoms:
         at = cell0.copy()
         cell = at.cell.array.copy()
         frac = at.get_scaled_positions()
         cell[2, 2] *= s
         at.set_cell(cell)
         at.set_scaled_positions(frac)
-        return _energy(at, calc) / len(at)
+        return at
 
-    energies = np.array([energy_at(s) for s in scales])
+    scales = [0.96, 0.98, 1.0, 1.02, 1.04]
+    energies = [_energy(scaled(s), calc) / len(cell0) for s in scales]
     coef = np.polyfit(scales, energies, 2)
-    if coef[0] <= 0:
-        return float(energies.min())
-    s_opt = float(np.clip(-coef[1] / (2 * coef[0]), 0.9, 1.1))
-    return min(float(energy_at(s_opt)), float(energies.min()))
+    if coef[0] > 0:
+        s_opt = float(np.clip(-coef[1] / (2 * coef[0]), 0.9, 1.1))
+        scales.append(s_opt)
+        energies.append(_energy(scaled(s_opt), calc) / len(cell0))
+    i = int(np.argmin(energies))
+    return float(energies[i]), scaled(scales[i])
 
 
 def _select_match(
@@ -624,7 +714,7 @@ def _relax_termination(
     e_sub, sub_rel, conv_sub, _ = _relax(
         sub0, calc, fmax=fmax, max_steps=max_steps, optimizer=optimizer
     )
-    e_film, _, conv_film, _ = _relax(
+    e_film, film_rel, conv_film, _ = _relax(
         film0, calc, fmax=fmax, max_steps=max_steps, optimizer=optimizer
     )
     best: tuple[float, tuple[float, float], float, Atoms, bool] | None = None
@@ -653,15 +743,37 @@ def _relax_termination(
     assert best is not None
     w_best, r_best, g_best, atoms_best, conv_best = best
     # Li surface energy of the strained film
-    e_li_strained = _strained_li_energy_per_atom(film, match, calc)
+    e_li_strained, li_strained = _strained_li_bulk(film, match, calc)
     gamma_li = (e_film - len(film0) * e_li_strained) / (2 * area) * EV_PER_A2_IN_J_PER_M2
     # relaxed surface energy of the substrate face in contact (bottom face: unrelaxed, same kind)
-    gamma_sub = None
-    if slab.symmetric:
-        om_rel = _excess_energy(sub_rel, e_sub, mu, slab.stoichiometric, e_sub_per_atom)
-        om_unrel = _excess_energy(sub0, e_sub0, mu, slab.stoichiometric, e_sub_per_atom)
-        if om_rel is not None and om_unrel is not None:
-            gamma_sub = (om_rel / area - om_unrel / (2 * area)) * EV_PER_A2_IN_J_PER_M2
+    gamma_sub = (
+        substrate_surface_energy(
+            sub_rel,
+            e_sub,
+            sub0,
+            e_sub0,
+            area,
+            mu=mu,
+            stoichiometric=slab.stoichiometric,
+            e_per_atom=e_sub_per_atom,
+        )
+        if slab.symmetric
+        else None
+    )
+    geometry = TerminationGeometry(
+        miller=miller,
+        termination=term,
+        top_species=slab.termination.top_species,
+        li_miller=li_miller,
+        symmetric=slab.symmetric,
+        stoichiometric=slab.stoichiometric,
+        area_A2=float(area),
+        interface=atoms_best,
+        substrate=sub_rel,
+        substrate_unrelaxed=_detached(sub0),
+        film=film_rel,
+        li_bulk_strained=li_strained,
+    )
     return _TerminationOutcome(
         w_adh=float(w_best),
         gamma_li=float(gamma_li),
@@ -674,6 +786,7 @@ def _relax_termination(
         match=match,
         n_relaxed=len(ranked),
         records=records,
+        geometry=geometry,
     )
 
 
@@ -724,6 +837,7 @@ def work_of_adhesion(
     symprec: float = 0.01,
     selection: str = "interface_energy",
     relax_best: int = 0,
+    keep_geometries: bool = False,
 ) -> AdhesionResult:
     """Work of adhesion of a bcc Li film on the substrate ``atoms`` (J/m^2) and wetting descriptor.
 
@@ -790,6 +904,9 @@ def work_of_adhesion(
         scanned W_sep) and only the ``k`` best terminations are relaxed; the others are kept in
         ``surfaces`` with status ``screened`` and their rigid values in the note, and their scan
         points stay in ``records``.
+    keep_geometries : bool
+        Also return every computed termination's relaxed structures (``geometries``), e.g. to
+        check the termination selection with another calculator at the same geometries.
 
     Returns
     -------
@@ -864,7 +981,7 @@ def work_of_adhesion(
             li_bulk = ase_bulk("Li", "bcc", a=a_li, cubic=True)
             e_li = _energy(li_bulk, calc) / len(li_bulk)
         li_a = float((2 * li_bulk.get_volume() / len(li_bulk)) ** (1 / 3))
-        mu = _chemical_potentials(substrate, e_sub_bulk, e_li)
+        mu = li_rich_chemical_potentials(substrate, e_sub_bulk, e_li)
         nn = _nearest_neighbour(substrate)
         nn_li = _nearest_neighbour(li_bulk)["Li"]
         contact = {el: 0.5 * (nn_li + d) for el, d in nn.items()}
@@ -893,7 +1010,7 @@ def work_of_adhesion(
                 gammas.append(None)
                 continue
             e = _energy(slab.atoms, calc)
-            om = _excess_energy(slab.atoms, e, mu, slab.stoichiometric, e_sub_per_atom)
+            om = excess_energy(slab.atoms, e, mu, slab.stoichiometric, e_sub_per_atom)
             gammas.append(None if om is None else om / (2 * slab.area_A2) * EV_PER_A2_IN_J_PER_M2)
         order = sorted(
             range(len(slabs)),
@@ -1086,6 +1203,7 @@ def work_of_adhesion(
         records=records,
         surfaces=surfaces,
         atoms=best.atoms,
+        geometries=tuple(o.geometry for _, o in outcomes) if keep_geometries else (),
     )
 
 
