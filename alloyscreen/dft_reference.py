@@ -7,6 +7,12 @@ energies at those geometries. :func:`compare_with_dft` evaluates a calculator at
 geometries (:mod:`alloyscreen.properties.fixed_geometry`) and reports, per descriptor, the mean
 absolute error and Spearman / Kendall rank correlations with bootstrap 95 % intervals — whether
 the potential ranks candidates like DFT does, which is what screening needs.
+
+The optional section ``terminations`` checks the *choice of termination* (issue: a Li-poor face
+can bind Li strongly and still not be the interface that forms): for a substrate with several
+terminations it holds every termination's relaxed ML structures and the DFT W_ad and interface
+energy at them (:func:`~alloyscreen.properties.interface_energy.termination_energetics_at`);
+:func:`termination_agreements` says whether a potential selects the same termination as DFT.
 """
 
 from __future__ import annotations
@@ -14,18 +20,26 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ase import Atoms
 from ase.calculators.calculator import Calculator
-from ase.io.jsonio import decode
+from ase.io.jsonio import decode, encode
 
 from alloyscreen.errors import InputError
 from alloyscreen.experiments.comparison import CorrelationResult, rank_correlation
+from alloyscreen.properties.adhesion import (
+    AdhesionResult,
+    TerminationGeometry,
+    TerminationSummary,
+    select_termination,
+)
 from alloyscreen.properties.fixed_geometry import hop_barrier, work_of_separation
+from alloyscreen.properties.interface_energy import TerminationEnergetics, termination_energetics_at
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +60,19 @@ __all__ = [
     "DESCRIPTORS",
     "DFTValidation",
     "DescriptorComparison",
+    "TerminationAgreement",
     "compare_with_dft",
     "evaluate_reference",
+    "evaluate_terminations",
     "format_comparison",
+    "format_terminations",
     "load_reference",
     "plot_dft_parity",
     "ranking_verdict",
     "stored_comparisons",
+    "termination_agreements",
+    "termination_entry",
+    "termination_geometries",
     "validate_against_dft",
 ]
 
@@ -96,6 +116,203 @@ def evaluate_reference(reference: dict[str, Any], calc: Calculator) -> dict[str,
         b = hop_barrier(decode(row["initial"]), decode(row["saddle"]), calc)
         out["barrier_eV"][sid] = b.barrier_eV
     return out
+
+
+#: Structures kept per termination (fields of :class:`TerminationGeometry`).
+_GEOMETRY_FIELDS = ("interface", "substrate", "substrate_unrelaxed", "film", "li_bulk_strained")
+
+
+def termination_geometries(row: dict[str, Any]) -> list[TerminationGeometry]:
+    """The :class:`TerminationGeometry` list of one ``terminations`` entry of the set."""
+    return [
+        TerminationGeometry(
+            miller=tuple(t["miller"]),
+            termination=t["termination"],
+            top_species=tuple(t["top_species"]),
+            li_miller=tuple(t["li_miller"]),
+            symmetric=bool(t["symmetric"]),
+            stoichiometric=bool(t["stoichiometric"]),
+            area_A2=float(t["area_A2"]),
+            **{k: decode(t["geometries"][k]) for k in _GEOMETRY_FIELDS},
+        )
+        for t in row["rows"]
+    ]
+
+
+def termination_entry(
+    result: AdhesionResult, bulk: Atoms, check: TerminationEnergetics
+) -> dict[str, Any]:
+    """One ``terminations`` entry of the set: the ML run's relaxed structures of every
+    termination (``work_of_adhesion(..., keep_geometries=True)`` on ``bulk``), its own W_ad and
+    interface energies, and the reference calculator's (``check``, from
+    :func:`~alloyscreen.properties.interface_energy.termination_energetics_at` at those
+    structures)."""
+    if len(result.geometries) != len(check.terminations):
+        raise InputError("the check was not made at this result's geometries")
+    return {
+        "formula": result.formula,
+        "li_lattice_A": result.li_lattice_A,
+        "bulk": encode(bulk),
+        "rows": [
+            {
+                "miller": list(g.miller),
+                "termination": g.termination,
+                "top_species": list(g.top_species),
+                "li_miller": list(g.li_miller),
+                "symmetric": g.symmetric,
+                "stoichiometric": g.stoichiometric,
+                "area_A2": g.area_A2,
+                "geometries": {k: encode(getattr(g, k)) for k in _GEOMETRY_FIELDS},
+                "ml_relaxed": {
+                    "w_adh_J_m2": t.w_adh_J_m2,
+                    "interface_energy_J_m2": t.interface_energy_J_m2,
+                },
+                "dft": {
+                    "w_adh_J_m2": d.w_adh_J_m2,
+                    "substrate_surface_energy_J_m2": d.substrate_surface_energy_J_m2,
+                    "li_surface_energy_J_m2": d.li_surface_energy_J_m2,
+                    "interface_energy_J_m2": d.interface_energy_J_m2,
+                },
+            }
+            for g, t, d in zip(
+                result.geometries, result.terminations, check.terminations, strict=True
+            )
+        ],
+        "ml_selected": result.termination,
+        "dft_selected": check.terminations[check.selected].termination,
+        "dft_strongest": check.terminations[check.strongest].termination,
+        "dft_mu_eV": check.mu_eV,
+    }
+
+
+def evaluate_terminations(
+    reference: dict[str, Any], calc: Calculator
+) -> dict[str, list[dict[str, float | None]]]:
+    """``{system: [{w_adh_J_m2, interface_energy_J_m2} per termination]}`` of ``calc`` at the
+    geometries of the set's ``terminations`` section (empty when the set has none)."""
+    out: dict[str, list[dict[str, float | None]]] = {}
+    for sid, row in (reference.get("terminations") or {}).items():
+        check = termination_energetics_at(
+            termination_geometries(row),
+            decode(row["bulk"]),
+            calc,
+            li_lattice_A=float(row["li_lattice_A"]),
+        )
+        out[sid] = [
+            {"w_adh_J_m2": t.w_adh_J_m2, "interface_energy_J_m2": t.interface_energy_J_m2}
+            for t in check.terminations
+        ]
+    return out
+
+
+@dataclass(frozen=True)
+class TerminationAgreement:
+    """Does a calculator select the same termination as DFT (same geometries)?
+
+    Attributes
+    ----------
+    system, calculator : str
+    rows : tuple of (termination, W_ad calc, W_ad DFT, gamma_int calc, gamma_int DFT)
+        J/m^2; interface energies are None where undefined (asymmetric slabs).
+    selected, selected_dft : str
+        Termination with the lowest interface energy (the one that forms against Li metal).
+    strongest, strongest_dft : str
+        Termination with the largest W_ad.
+    agrees : bool
+        ``selected == selected_dft``.
+    """
+
+    system: str
+    calculator: str
+    rows: tuple[tuple[str, float, float, float | None, float | None], ...]
+    selected: str
+    selected_dft: str
+    strongest: str
+    strongest_dft: str
+    agrees: bool
+
+
+def _choices(row: dict[str, Any], values: list[dict[str, Any]]) -> tuple[str, str]:
+    summaries = [
+        TerminationSummary(
+            miller=tuple(t["miller"]),
+            termination=t["termination"],
+            top_species=tuple(t["top_species"]),
+            li_miller=tuple(t["li_miller"]),
+            w_adh_J_m2=float(v["w_adh_J_m2"]),
+            substrate_surface_energy_J_m2=None,
+            li_surface_energy_J_m2=0.0,
+            interface_energy_J_m2=v["interface_energy_J_m2"],
+            converged=True,
+        )
+        for t, v in zip(row["rows"], values, strict=True)
+    ]
+    labels = [t["termination"] for t in row["rows"]]
+    return (
+        labels[select_termination(summaries, "interface_energy")[0]],
+        labels[select_termination(summaries, "max_w_adh")[0]],
+    )
+
+
+def termination_agreements(
+    reference: dict[str, Any],
+    values: dict[str, dict[str, list[dict[str, Any]]]] | None = None,
+) -> list[TerminationAgreement]:
+    """Termination choice of each potential against DFT, for every system of the set's
+    ``terminations`` section. ``values``: ``{calculator: evaluate_terminations(...)}``; default
+    the values stored in the set (``ml_termination_values``)."""
+    if values is None:
+        values = reference.get("ml_termination_values") or {}
+    out = []
+    for sid, row in (reference.get("terminations") or {}).items():
+        dft = [t["dft"] for t in row["rows"]]
+        sel_dft, strong_dft = _choices(row, dft)
+        for name, per_system in values.items():
+            if sid not in per_system:
+                continue
+            mine = per_system[sid]
+            sel, strong = _choices(row, mine)
+            out.append(
+                TerminationAgreement(
+                    system=sid,
+                    calculator=name,
+                    rows=tuple(
+                        (
+                            t["termination"],
+                            float(m["w_adh_J_m2"]),
+                            float(d["w_adh_J_m2"]),
+                            m["interface_energy_J_m2"],
+                            d["interface_energy_J_m2"],
+                        )
+                        for t, m, d in zip(row["rows"], mine, dft, strict=True)
+                    ),
+                    selected=sel,
+                    selected_dft=sel_dft,
+                    strongest=strong,
+                    strongest_dft=strong_dft,
+                    agrees=sel == sel_dft,
+                )
+            )
+    return out
+
+
+def format_terminations(agreements: Sequence[TerminationAgreement]) -> str:
+    """Human-readable table of :func:`termination_agreements`."""
+
+    def g(x: float | None) -> str:
+        return "   n/a" if x is None else f"{x:6.3f}"
+
+    lines = []
+    for a in agreements:
+        verdict = "same as DFT" if a.agrees else f"DFT selects {a.selected_dft}"
+        lines.append(
+            f"{a.calculator} vs DFT, termination of {a.system}: selects {a.selected} ({verdict}); "
+            f"strongest-binding face {a.strongest} (DFT {a.strongest_dft})"
+        )
+        lines.append("    termination            W_ad calc   DFT   gamma_int calc   DFT (J/m2)")
+        for label, w, wd, gi, gid in a.rows:
+            lines.append(f"    {label:22s} {w:6.3f} {wd:6.3f}        {g(gi)} {g(gid)}")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -285,11 +502,15 @@ class DFTValidation:
         The set's ``meta`` (method, GPAW version, settings, missing systems).
     plot : Path or None
         The parity plot, when one was asked for.
+    terminations : list of TerminationAgreement
+        Termination choice of each potential against DFT (empty when the set has no
+        ``terminations`` section).
     """
 
     comparisons: list[Any]
     reference_meta: dict[str, Any]
     plot: Path | None = None
+    terminations: list[TerminationAgreement] = field(default_factory=list)
 
 
 def validate_against_dft(
@@ -312,13 +533,21 @@ def validate_against_dft(
         raise InputError("--calculators: name at least one ML potential (e.g. sevenn,chgnet)")
     ref = load_reference(reference)
     stored = ref.get("ml_values") or {}
+    stored_terms = ref.get("ml_termination_values") or {}
     comparisons: list[Any] = []
+    term_values: dict[str, Any] = {}
     for name in calculators:
         if name in stored and not recompute:
             values = stored[name]
+            if ref.get("terminations") and name in stored_terms:
+                term_values[name] = stored_terms[name]
         else:
             calc, _ = get_calculator(name, device=device)
             values = evaluate_reference(ref, calc)
+            if ref.get("terminations"):
+                term_values[name] = evaluate_terminations(ref, calc)
         comparisons += compare_with_dft(values, ref, calculator=name)
     path = plot_dft_parity(comparisons, plot) if plot is not None and comparisons else None
-    return DFTValidation(comparisons, dict(ref["meta"]), path)
+    return DFTValidation(
+        comparisons, dict(ref["meta"]), path, termination_agreements(ref, term_values)
+    )

@@ -2,7 +2,8 @@
 """Regenerate the DFT reference set of the screening descriptors (GPAW single points).
 
     .venv/bin/python scripts/dft_descriptor_reference.py [--only ID ...] [--ecut 350]
-        [--kpt-density 2.5] [--part interfaces|hops] [-o alloyscreen/data/dft_descriptor_reference.json]
+        [--kpt-density 2.5] [--part interfaces|hops|terminations]
+        [-o alloyscreen/data/dft_descriptor_reference.json]
 
 About 70 minutes of one core for the shipped set (defaults). Two processes can split it
 (``--part interfaces`` / ``--part hops`` with their own ``-o``; merge the ``.partial.json``
@@ -19,6 +20,12 @@ DFT single points are taken at geometries relaxed with the ML potential, and sai
    given here) at those geometries: the ideal work of separation of each interface
    (:func:`alloyscreen.properties.fixed_geometry.work_of_separation`) and ``E(saddle) -
    E(initial)`` of each hop (:func:`~alloyscreen.properties.fixed_geometry.hop_barrier`).
+3. The termination check (``terminations``): for the substrates in :data:`TERMINATION_SYSTEMS`
+   every termination is computed with SevenNet-0 (``max_terminations = 0``, the relaxed
+   structures kept) and GPAW re-evaluates each termination's W_ad and interface energy against
+   Li metal at those structures
+   (:func:`alloyscreen.properties.interface_energy.termination_energetics_at`), so that the set
+   records which termination DFT selects.
 
 The output JSON holds every geometry, the DFT energies, the GPAW and gpaw-data versions and every
 setting. Work is checkpointed next to the output (``.partial.json``): an interrupted run resumes.
@@ -74,10 +81,15 @@ SUBSTRATES = {
     "LiF-B1": lambda: bulk("LiF", "rocksalt", a=4.027, cubic=True),
 }
 HOP_PHASES = ("Li-bcc", "LiAl-B32", "LiAg-B2", "Li2S-C1", "Li2O-C1")
+#: Substrates whose termination choice is checked against DFT (several stoichiometric faces with
+#: different chemistry: Li-, Al- and mixed terminations of B32 LiAl).
+TERMINATION_SYSTEMS = ("LiAl-B32",)
 
 
 def _load(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.is_file() else {"interfaces": {}, "hops": {}}
+    data = json.loads(path.read_text()) if path.is_file() else {"interfaces": {}, "hops": {}}
+    data.setdefault("terminations", {})
+    return data
 
 
 def _save(path: Path, data: dict) -> None:
@@ -88,9 +100,11 @@ def _save(path: Path, data: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from alloyscreen.calculators import get_calculator
+    from alloyscreen.dft_reference import termination_entry
     from alloyscreen.properties.adhesion import work_of_adhesion
     from alloyscreen.properties.bulk import relax_bulk
     from alloyscreen.properties.fixed_geometry import hop_barrier, work_of_separation
+    from alloyscreen.properties.interface_energy import termination_energetics_at
     from alloyscreen.properties.migration import migration_barriers
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -117,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--part",
-        choices=("all", "interfaces", "hops"),
+        choices=("all", "interfaces", "hops", "terminations"),
         default="all",
         help="compute only this part (two processes can then share the work; merge the "
         ".partial.json files by section)",
@@ -160,8 +174,15 @@ def main(argv: list[str] | None = None) -> int:
         and (s in redo or not redo)
         and (s in redo or s not in data["hops"])
     ]
+    todo_term = [
+        s
+        for s in TERMINATION_SYSTEMS
+        if args.part in ("all", "terminations")
+        and (s in redo or not redo)
+        and (s in redo or s not in data["terminations"])
+    ]
     relaxed = {}
-    for sid in dict.fromkeys([*todo_int, *todo_hop]):
+    for sid in dict.fromkeys([*todo_int, *todo_hop, *todo_term]):
         relaxed[sid] = relax_bulk(SUBSTRATES[sid](), ml).atoms
 
     for sid in todo_int:
@@ -215,14 +236,46 @@ def main(argv: list[str] | None = None) -> int:
             "%s: barrier(DFT at ML saddle) = %.3f eV (%.0f s)", sid, b.barrier_eV, time.time() - t0
         )
 
+    for sid in todo_term:
+        t0 = time.time()
+        res = work_of_adhesion(
+            relaxed[sid],
+            ml,
+            n_relax=1,
+            max_atoms=args.max_atoms,
+            substrate_layers=args.substrate_layers,
+            li_layers=args.li_layers,
+            max_terminations=0,
+            keep_geometries=True,
+        )
+        logger.info(
+            "%s: %d terminations from the ML run; DFT single points", sid, len(res.geometries)
+        )
+        check = termination_energetics_at(
+            res.geometries, relaxed[sid], dft, li_lattice_A=res.li_lattice_A
+        )
+        data["terminations"][sid] = {
+            **termination_entry(res, relaxed[sid], check),
+            "wall_s": time.time() - t0,
+        }
+        _save(partial, data)
+        logger.info(
+            "%s: ML selects %s, DFT selects %s (%.0f s)",
+            sid,
+            res.termination,
+            data["terminations"][sid]["dft_selected"],
+            time.time() - t0,
+        )
+
     # ML potentials at the same geometries: what `alloyscreen validate --reference dft` and the
     # report compare without loading a model.
-    from alloyscreen.dft_reference import evaluate_reference
+    from alloyscreen.dft_reference import evaluate_reference, evaluate_terminations
 
     data.setdefault("ml_values", {})
     for name in filter(None, (c.strip() for c in args.ml_calculators.split(","))):
         calc, cid = get_calculator(name, device="cpu")
         data["ml_values"][name] = evaluate_reference(data, calc)
+        data.setdefault("ml_termination_values", {})[name] = evaluate_terminations(data, calc)
         data.setdefault("ml_calculators", {})[name] = cid.as_dict()
         _save(partial, data)
 
@@ -232,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
         "method": (
             "DFT single points at geometries relaxed with the ML potential: ideal work of "
             "separation of the ML-relaxed Li interface (halves cut at the interface geometry) and "
-            "E(saddle) - E(initial) of the lowest converged ML CI-NEB vacancy hop"
+            "E(saddle) - E(initial) of the lowest converged ML CI-NEB vacancy hop; termination "
+            "check: W_ad and interface energy against Li metal (Li-rich limit) of every "
+            "termination at its ML-relaxed structures"
         ),
         "geometry_calculator": ml_id.as_dict(),
         "dft_calculator": dft_id.as_dict(),
@@ -240,12 +295,11 @@ def main(argv: list[str] | None = None) -> int:
         "gpaw_version": version("gpaw"),
         "gpaw_data_version": version("gpaw-data"),
         "missing": [s for s in SUBSTRATES if s not in data["interfaces"]]
-        + [f"hop {h}" for h in HOP_PHASES if h not in data["hops"]],
+        + [f"hop {h}" for h in HOP_PHASES if h not in data["hops"]]
+        + [f"terminations {t}" for t in TERMINATION_SYSTEMS if t not in data["terminations"]],
     }
     _save(partial, data)
-    complete = all(s in data["interfaces"] for s in SUBSTRATES) and all(
-        h in data["hops"] for h in HOP_PHASES
-    )
+    complete = not data["meta"]["missing"]
     if complete or args.allow_partial:
         out.parent.mkdir(parents=True, exist_ok=True)
         _save(out, data)

@@ -230,3 +230,97 @@ def test_gpaw_reproduces_the_shipped_li_on_li_work_of_separation():
     row = ref["interfaces"]["Li-bcc"]
     sep = work_of_separation(decode(row["atoms"]), calc)
     assert sep.w_sep_J_m2 == pytest.approx(row["w_sep_dft_J_m2"], abs=2e-3)
+
+
+def _termination_reference(tmp_path):
+    """A set with a terminations section: B32 LiAl (111) faces relaxed with LJ, 'DFT' = the same
+    LJ at those structures, and two stored 'potentials': the same LJ (must agree) and one whose
+    interface energies are reversed in order (must select another face)."""
+    from ase.calculators.lj import LennardJones
+    from ase.spacegroup import crystal
+
+    from alloyscreen.properties.adhesion import work_of_adhesion
+    from alloyscreen.properties.interface_energy import termination_energetics_at
+
+    calc = LennardJones(sigma=2.3, epsilon=0.1, rc=6.0, smooth=True)
+    # B32 LiAl seed a = 6.37 A (Villars & Calvert, Pearson's Handbook, ASM 1991)
+    lial = crystal(
+        ["Li", "Al"], [(0, 0, 0), (0.5, 0.5, 0.5)], spacegroup=227, cellpar=[6.37] * 3 + [90] * 3
+    )
+    res = work_of_adhesion(
+        lial,
+        calc,
+        millers=[[1, 1, 1]],
+        li_millers=[[1, 0, 0]],
+        substrate_layers=3,
+        li_layers=3,
+        fixed_layers=1,
+        registry_grid=1,
+        gap_factors=[1.0],
+        n_relax=1,
+        max_steps=10,
+        li_lattice_A=3.44,
+        max_atoms=40,
+        max_terminations=0,
+        keep_geometries=True,
+    )
+    check = termination_energetics_at(res.geometries, lial, calc, li_lattice_A=3.44)
+    ref = _reference(EMT())
+    ref["terminations"] = {"LiAl-B32": dr.termination_entry(res, lial, check)}
+    same = dr.evaluate_terminations(ref, calc)["LiAl-B32"]
+    defined = sorted(
+        v["interface_energy_J_m2"] for v in same if v["interface_energy_J_m2"] is not None
+    )
+    flipped = [
+        {**v, "interface_energy_J_m2": None if g is None else defined[-1] + defined[0] - g}
+        for v in same
+        for g in [v["interface_energy_J_m2"]]
+    ]
+    ref["ml_termination_values"] = {"same": {"LiAl-B32": same}, "flipped": {"LiAl-B32": flipped}}
+    exact = dr.evaluate_reference(ref, EMT())
+    ref["ml_values"] = {"same": exact, "flipped": exact}
+    path = tmp_path / "ref_terms.json"
+    path.write_text(json.dumps(ref))
+    return path, res
+
+
+def test_termination_choice_is_compared_with_dft(tmp_path):
+    path, res = _termination_reference(tmp_path)
+    ref = dr.load_reference(path)
+    row = ref["terminations"]["LiAl-B32"]
+    assert row["dft_selected"] == row["ml_selected"] == res.termination
+    by_calc = {a.calculator: a for a in dr.termination_agreements(ref)}
+    assert by_calc["same"].agrees
+    assert by_calc["same"].selected.endswith(res.termination)
+    for _, w, wd, g, gd in by_calc["same"].rows:
+        assert w == pytest.approx(wd, abs=1e-9)
+        assert (g is None) == (gd is None)
+    # reversing the order of the interface energies makes the potential pick another face
+    assert not by_calc["flipped"].agrees
+    assert by_calc["flipped"].selected != by_calc["flipped"].selected_dft
+    text = dr.format_terminations(list(by_calc.values()))
+    assert "same as DFT" in text
+    assert "DFT selects" in text
+    # the structures round-trip through the file: re-evaluating gives the stored 'DFT' values
+    from ase.calculators.lj import LennardJones
+
+    again = dr.evaluate_terminations(ref, LennardJones(sigma=2.3, epsilon=0.1, rc=6.0, smooth=True))
+    for v, r in zip(again["LiAl-B32"], row["rows"], strict=True):
+        assert v["w_adh_J_m2"] == pytest.approx(r["dft"]["w_adh_J_m2"], abs=1e-9)
+
+
+def test_validate_reference_dft_prints_the_termination_check(tmp_path):
+    from typer.testing import CliRunner
+
+    from alloyscreen.cli import build_app
+
+    path, _ = _termination_reference(tmp_path)
+    args = ["validate", "--reference", "dft", "--dft-set", str(path), "--calculators"]
+    res = CliRunner().invoke(build_app(), [*args, "flipped"])
+    assert res.exit_code == 0, res.output
+    assert "flipped vs DFT, termination of LiAl-B32" in res.output
+    assert "DFT selects" in res.output
+    res = CliRunner().invoke(build_app(), [*args, "same", "--json"])
+    assert res.exit_code == 0, res.output
+    (term,) = json.loads(res.stdout)["terminations"]
+    assert term["agrees"] is True

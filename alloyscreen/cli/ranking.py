@@ -140,14 +140,28 @@ def validate(
     if against not in ("experiment", "dft"):
         fail(f"--reference: '{against}' is not one of experiment, dft")
     if against == "dft":
-        from alloyscreen.dft_reference import format_comparison, validate_against_dft
+        from alloyscreen.dft_reference import (
+            format_comparison,
+            format_terminations,
+            validate_against_dft,
+        )
 
         names = [c.strip() for c in calculators.split(",") if c.strip()]
         res = validate_against_dft(names, reference=dft_set, recompute=recompute, plot=plot)
         if json_out:
-            emit_json({"comparisons": res.comparisons, "reference": res.reference_meta})
+            emit_json(
+                {
+                    "comparisons": res.comparisons,
+                    "terminations": res.terminations,
+                    "reference": res.reference_meta,
+                }
+            )
             return
         out_console.print(format_comparison(res.comparisons), highlight=False)
+        if res.terminations:
+            out_console.print(
+                format_terminations(res.terminations), highlight=False, soft_wrap=True
+            )
         if res.reference_meta.get("missing"):
             out_console.print(
                 "systems missing from the set: " + ", ".join(res.reference_meta["missing"]),
