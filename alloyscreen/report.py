@@ -272,6 +272,7 @@ def write_report(
     design: Mapping[str, Any] | None = None,
     top: int | None = None,
     dft_comparisons: Sequence[Any] = (),
+    dft_terminations: Sequence[Any] = (),
 ) -> ReportFiles:
     """Write ``report.md``, ``report.html``, ``shortlist.csv`` and PNG figures into ``directory``.
 
@@ -292,6 +293,8 @@ def write_report(
         Rows shown in the shortlist table (all by default; the CSV always has all).
     dft_comparisons : sequence of DescriptorComparison
         ML potentials against the DFT reference set (:mod:`alloyscreen.dft_reference`).
+    dft_terminations : sequence of TerminationAgreement
+        Whether each potential selects the same termination as DFT (same reference set).
     """
     from alloyscreen.experiments.comparison import format_report
     from alloyscreen.shortlist_validation import plot_validation
@@ -379,7 +382,7 @@ def write_report(
         ) + format_ordinal(ordinal)
     sections.append(val)
     if dft_comparisons:
-        sections.append(_dft_section(dft_comparisons, out, images))
+        sections.append(_dft_section(dft_comparisons, out, images, dft_terminations))
 
     if design:
         des = Section(
@@ -438,8 +441,15 @@ def write_report(
     return ReportFiles(md_path, html_path, tuple(images), csv_path)
 
 
-def _dft_section(comparisons: Sequence[Any], out: Path, images: list[Path]) -> Section:
-    from alloyscreen.dft_reference import format_comparison, plot_dft_parity, ranking_verdict
+def _dft_section(
+    comparisons: Sequence[Any], out: Path, images: list[Path], terminations: Sequence[Any] = ()
+) -> Section:
+    from alloyscreen.dft_reference import (
+        format_comparison,
+        format_terminations,
+        plot_dft_parity,
+        ranking_verdict,
+    )
 
     sec = Section(
         "ML potentials against DFT on the descriptors",
@@ -448,9 +458,18 @@ def _dft_section(comparisons: Sequence[Any], out: Path, images: list[Path]) -> S
             "reference set; `alloyscreen validate --reference dft` prints it, docs/validation.md "
             "explains it). What the shortlist's ranking can rely on:",
             *(ranking_verdict(c) for c in comparisons),
+            *(
+                f"Termination of {a.system} ({a.calculator}): the reported face, the one with the "
+                f"lowest interface energy against Li metal, is {a.selected}; DFT at the same "
+                f"structures selects {a.selected_dft}"
+                + (" (the same)." if a.agrees else " (a different face).")
+                for a in terminations
+            ),
         ],
     )
-    sec.preformatted = format_comparison(comparisons)
+    sec.preformatted = format_comparison(comparisons) + (
+        "\n" + format_terminations(terminations) if terminations else ""
+    )
     png = plot_dft_parity(comparisons, out / "parity_ml_vs_dft.png")
     images.append(png)
     sec.images.append((png.name, "ML potentials vs DFT: W_sep and hop barriers"))
@@ -490,19 +509,26 @@ def _validated_report(
 ) -> ReportFiles:
     """:func:`write_report` with the validation against experiment (rank correlations with the
     shipped data plus ``experiments``, ordinal wetting agreement) computed for ``ranked``."""
-    from alloyscreen.dft_reference import load_reference, shipped_reference_path, stored_comparisons
+    from alloyscreen.dft_reference import (
+        load_reference,
+        shipped_reference_path,
+        stored_comparisons,
+        termination_agreements,
+    )
     from alloyscreen.shortlist_validation import (
         experimental_validation,
         wetting_ordinal_validation,
     )
 
     shipped = shipped_reference_path()
+    reference = load_reference() if shipped.is_file() else None
     return write_report(
         ranked,
         directory,
         validation=experimental_validation(ranked, experiments),
         ordinal=wetting_ordinal_validation(ranked),
-        dft_comparisons=stored_comparisons(load_reference()) if shipped.is_file() else (),
+        dft_comparisons=stored_comparisons(reference) if reference else (),
+        dft_terminations=termination_agreements(reference) if reference else (),
         **kwargs,
     )
 

@@ -301,6 +301,18 @@ def test_termination_choice_is_compared_with_dft(tmp_path):
     text = dr.format_terminations(list(by_calc.values()))
     assert "same as DFT" in text
     assert "DFT selects" in text
+    from alloyscreen.report import write_report
+
+    files = write_report(
+        [],
+        tmp_path / "rep",
+        dft_comparisons=dr.stored_comparisons(ref),
+        dft_terminations=list(by_calc.values()),
+    )
+    md = files.markdown.read_text()
+    assert "Termination of LiAl-B32 (flipped)" in md
+    assert "(a different face)" in md
+    assert "(the same)" in md
     # the structures round-trip through the file: re-evaluating gives the stored 'DFT' values
     from ase.calculators.lj import LennardJones
 
