@@ -336,3 +336,21 @@ def test_validate_reference_dft_prints_the_termination_check(tmp_path):
     assert res.exit_code == 0, res.output
     (term,) = json.loads(res.stdout)["terminations"]
     assert term["agrees"] is True
+
+
+@needs_shipped
+def test_shipped_set_checks_the_termination_choice_of_b32_lial():
+    # GPAW at the SevenNet-0 structures of every B32 LiAl termination: the face that forms
+    # against Li metal (lowest interface energy) is not the strongest-binding Al face, and both
+    # stored potentials select DFT's face.
+    ref = dr.load_reference()
+    row = ref["terminations"]["LiAl-B32"]
+    assert len(row["rows"]) >= 4
+    assert sum(r["dft"]["interface_energy_J_m2"] is not None for r in row["rows"]) >= 3
+    assert row["dft_selected"] != row["dft_strongest"]
+    strongest = next(r for r in row["rows"] if r["termination"] == row["dft_strongest"])
+    assert strongest["top_species"] == ["Al"]
+    agreements = {a.calculator: a for a in dr.termination_agreements(ref)}
+    assert set(agreements) == {"sevenn", "chgnet"}
+    assert all(a.agrees for a in agreements.values())
+    assert agreements["sevenn"].selected == row["ml_selected"]
