@@ -185,16 +185,20 @@ def main(argv: list[str] | None = None) -> int:
     for sid in dict.fromkeys([*todo_int, *todo_hop, *todo_term]):
         relaxed[sid] = relax_bulk(SUBSTRATES[sid](), ml).atoms
 
-    for sid in todo_int:
-        t0 = time.time()
-        res = work_of_adhesion(
+    def ml_adhesion(sid: str, **options):
+        return work_of_adhesion(
             relaxed[sid],
             ml,
             n_relax=1,
             max_atoms=args.max_atoms,
             substrate_layers=args.substrate_layers,
             li_layers=args.li_layers,
+            **options,
         )
+
+    for sid in todo_int:
+        t0 = time.time()
+        res = ml_adhesion(sid)
         sep = work_of_separation(res.atoms, dft)
         data["interfaces"][sid] = {
             "formula": res.formula,
@@ -238,16 +242,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for sid in todo_term:
         t0 = time.time()
-        res = work_of_adhesion(
-            relaxed[sid],
-            ml,
-            n_relax=1,
-            max_atoms=args.max_atoms,
-            substrate_layers=args.substrate_layers,
-            li_layers=args.li_layers,
-            max_terminations=0,
-            keep_geometries=True,
-        )
+        res = ml_adhesion(sid, max_terminations=0, keep_geometries=True)
         logger.info(
             "%s: %d terminations from the ML run; DFT single points", sid, len(res.geometries)
         )
