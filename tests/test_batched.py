@@ -103,3 +103,38 @@ def test_ml_batched_energies_match_the_loop(name):
     # the structures differ enough that a mix-up of the order would fail the comparison
     per_atom = [e / len(a) for e, a in zip(looped, cells, strict=True)]
     assert min(abs(a - b) for a, b in itertools.pairwise(per_atom)) > 1e-3
+
+
+def test_adhesion_scan_goes_through_the_batched_path_with_the_same_result():
+    from alloyscreen.properties.adhesion import work_of_adhesion
+
+    options = {
+        "millers": [[1, 1, 1]],
+        "li_millers": [[1, 1, 0]],
+        "substrate_layers": 3,
+        "li_layers": 3,
+        "fixed_layers": 1,
+        "registry_grid": 2,
+        "gap_factors": [0.95, 1.05],
+        "n_relax": 1,
+        "max_steps": 5,
+        "li_lattice_A": 3.44,
+        "max_atoms": 60,
+    }
+    cu = bulk("Cu", "fcc", a=3.615, cubic=True)
+    plain = work_of_adhesion(cu, lj(), **options)
+    calc = lj()
+    sizes = []
+
+    def through_another_instance(c, atoms_list, batch_size):
+        sizes.append(len(atoms_list))
+        return energies(atoms_list, lj(), batched=False)
+
+    setattr(calc, BATCH_ATTRIBUTE, through_another_instance)
+    batched = work_of_adhesion(cu, calc, **options)
+    n_scan = sum(r.stage == "scan" for r in batched.records)
+    assert sizes == [n_scan + 2]  # one call: both halves and every scan point of the termination
+    assert n_scan >= 2
+    assert [r.energy_eV for r in batched.records] == [r.energy_eV for r in plain.records]
+    assert batched.w_adh_J_m2 == plain.w_adh_J_m2
+    assert batched.n_force_calls == plain.n_force_calls  # batched evaluations are counted

@@ -65,6 +65,7 @@ from ase.optimize import BFGS, FIRE, LBFGS
 
 from alloyscreen.errors import CalculationError, InputError
 from alloyscreen.experiments.wetting import LI_MELTING_POINT_K, contact_angle_from_work_of_adhesion
+from alloyscreen.properties.batched import energies
 from alloyscreen.properties.counting import count_calls
 from alloyscreen.structures.interfaces import (
     DEFAULT_LI_MILLERS,
@@ -526,30 +527,31 @@ def _scan_termination(
     r0 = unique[0]
     sub0 = template.build(r0, gaps[r0][mid], part="substrate")
     film0 = template.build(r0, gaps[r0][mid], part="film")
-    e_sub0 = _energy(sub0, calc)
-    e_film0 = _energy(film0, calc)
+    # every single point of the scan in one call: batched when the calculator offers it
+    points = [(r, g) for r in unique for g in gaps[r]]
+    e_sub0, e_film0, *e_points = energies(
+        [sub0, film0, *(template.build(r, g) for r, g in points)], calc
+    )
     n_int = len(template.substrate) + len(template.film)
     records: list[AdhesionRecord] = []
     best_per_registry: dict[tuple[float, float], tuple[float, float]] = {}
-    for r in unique:
-        for g in gaps[r]:
-            e = _energy(template.build(r, g), calc)
-            w = (e_sub0 + e_film0 - e) / area * EV_PER_A2_IN_J_PER_M2
-            records.append(
-                AdhesionRecord(
-                    miller,
-                    term,
-                    li_miller,
-                    "scan",
-                    (float(r[0]), float(r[1])),
-                    float(g),
-                    n_int,
-                    e,
-                    w,
-                )
+    for (r, g), e in zip(points, e_points, strict=True):
+        w = (e_sub0 + e_film0 - e) / area * EV_PER_A2_IN_J_PER_M2
+        records.append(
+            AdhesionRecord(
+                miller,
+                term,
+                li_miller,
+                "scan",
+                (float(r[0]), float(r[1])),
+                float(g),
+                n_int,
+                e,
+                w,
             )
-            if r not in best_per_registry or e < best_per_registry[r][0]:
-                best_per_registry[r] = (e, g)
+        )
+        if r not in best_per_registry or e < best_per_registry[r][0]:
+            best_per_registry[r] = (e, g)
     return _TerminationScan(
         template=template,
         area=area,

@@ -3,7 +3,7 @@
 ``energies(atoms_list, calc) -> list[float]`` (eV) gives the same numbers as calling
 ``get_potential_energy`` on each structure in turn. A calculator offers a batched path by
 carrying a function under :data:`BATCH_ATTRIBUTE` (``fn(calc, atoms_list, batch_size) ->
-list[float]``); :mod:`alloyscreen.calculators` attaches one to the ML potentials it builds
+list[float]``, ``batch_size`` None for the path's own choice); :mod:`alloyscreen.calculators` attaches one to the ML potentials it builds
 (CHGNet: its native batched ``predict_graph``; SevenNet: one collated graph batch per forward
 pass), on whatever device the model sits on (``device="cuda"`` when the calculator was built
 so). Any other calculator, or a batched path that raises :class:`NotImplementedError`, falls
@@ -24,13 +24,10 @@ from alloyscreen.properties.counting import add_calls
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BATCH_ATTRIBUTE", "DEFAULT_BATCH_SIZE", "energies", "has_batched_path"]
+__all__ = ["BATCH_ATTRIBUTE", "energies", "has_batched_path"]
 
 #: Attribute of a calculator instance holding its batched single-point function.
 BATCH_ATTRIBUTE = "alloyscreen_batch_energies"
-
-#: Structures per forward pass: 16 cells of ~50-150 atoms fit a CPU's caches and a GPU easily.
-DEFAULT_BATCH_SIZE = 16
 
 
 def has_batched_path(calc: Calculator) -> bool:
@@ -51,21 +48,23 @@ def energies(
     atoms_list: Sequence[Atoms],
     calc: Calculator,
     *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
     batched: bool = True,
 ) -> list[float]:
     """Potential energies (eV) of ``atoms_list`` with ``calc``, in order; inputs are not modified.
 
-    ``batched=False`` forces the per-structure loop (the reference the batched path is checked
-    against).
+    ``batch_size``: structures per forward pass; ``None`` lets the batched path choose for its
+    device (on a CPU one structure per pass: larger batches were slower there, see
+    ``benchmarks/bench_batched.py``). ``batched=False`` forces the per-structure loop (the
+    reference the batched path is checked against).
     """
-    if batch_size < 1:
+    if batch_size is not None and batch_size < 1:
         raise ValueError(f"batch_size must be >= 1 (got {batch_size})")
     atoms_list = list(atoms_list)
     if not atoms_list:
         return []
     fn = getattr(calc, BATCH_ATTRIBUTE, None)
-    if batched and callable(fn) and len(atoms_list) > 1:
+    if batched and callable(fn):
         try:
             values = [float(e) for e in fn(calc, atoms_list, batch_size)]
         except NotImplementedError as exc:
