@@ -385,16 +385,19 @@ def load_design(store: ResultStore) -> dict[str, Any] | None:
 
 
 def funnel_adhesion_options(workflow: Workflow, options: dict[str, Any]) -> dict[str, Any]:
-    """Adhesion options with the funnel's ``relax_best`` when ``[steps.funnel]`` screens
-    terminations (``relax_terminations`` > 0 and more than one termination computed)."""
+    """Adhesion options with the funnel's ``relax_best`` (and ``relax_margin_J_m2`` when not 0)
+    when ``[steps.funnel]`` screens terminations (``relax_terminations`` > 0 and more than one
+    termination computed)."""
     section = workflow.step("funnel")
     if section is None:
         return dict(options)
     from alloyscreen.funnel import FunnelSettings
 
-    k = FunnelSettings.from_options(section.options).relax_terminations
+    settings = FunnelSettings.from_options(section.options)
+    k = settings.relax_terminations
     if k and options.get("max_terminations", 1) != 1:
-        return {**options, "relax_best": k}
+        margin = settings.relax_margin_J_m2
+        return {**options, "relax_best": k, **({"relax_margin_J_m2": margin} if margin else {})}
     return dict(options)
 
 

@@ -170,7 +170,13 @@ RUNNER_STEPS: dict[str, frozenset[str]] = {
     "report": frozenset({"formats", "directory"}),
     # the screening funnel (alloyscreen.funnel.FUNNEL_OPTIONS)
     "funnel": frozenset(
-        {"max_e_hull_eV_atom", "relax_terminations", "min_w_adh_J_m2", "protect_top"}
+        {
+            "max_e_hull_eV_atom",
+            "relax_terminations",
+            "relax_margin_J_m2",
+            "min_w_adh_J_m2",
+            "protect_top",
+        }
     ),
 }
 

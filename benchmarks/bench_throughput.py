@@ -11,7 +11,8 @@ fresh store:
 
 - ``full``: today's steps (every termination relaxed, CI-NEB for every alloy).
 - ``funnel``: the same plus ``[steps.funnel]`` with its defaults (stability filter, rigid
-  termination screen relaxing the best 2, NEB only for candidates that can reach the top 10),
+  termination screen relaxing the best 2 and every termination within 1.05 J/m2 of the best rigid
+  interface energy, NEB only for candidates that can reach the top 10),
   then the same campaign again on its store (the cached rerun, and its store hit rate).
 - ``naive``: one candidate at a time, a fresh store and a freshly loaded model for each (as
   force-field jobs of matcalc/atomate2 run: no reuse of references or of anything else).

@@ -19,6 +19,7 @@ from alloyscreen.funnel import (
 from alloyscreen.properties.adhesion import (
     TerminationSummary,
     _best_terminations,
+    screen_keep,
     select_termination,
     work_of_adhesion,
 )
@@ -108,6 +109,9 @@ def test_settings_validation_names_key():
         FunnelSettings.from_options({"top_k": 3})
     with pytest.raises(InputError, match=r"steps\.funnel"):
         workflow_from_dict({"steps": {"funnel": {"relax_terminations": 1.5}}}, "wf.toml")
+    with pytest.raises(InputError, match="relax_margin_J_m2"):
+        FunnelSettings.from_options({"relax_margin_J_m2": -0.1})
+    assert FunnelSettings.from_options({"relax_margin_J_m2": 0}).relax_margin_J_m2 == 0.0
     with pytest.raises(InputError, match="unknown key"):
         workflow_from_dict({"steps": {"funnel": {"nope": 1}}}, "wf.toml")
 
@@ -127,6 +131,47 @@ def test_best_terminations_follow_the_selection_rule_in_turn():
     assert _best_terminations(ts, 10, "interface_energy") == {0, 1, 2, 3}
     i, _ = select_termination(ts)
     assert i in _best_terminations(ts, 1, "interface_energy")
+
+
+def _rigid_t(label, w, gamma_int):
+    """A rigid summary with a given W_sep and interface energy (None: asymmetric slab)."""
+    gamma_sub = None if gamma_int is None else gamma_int - 0.31 + w
+    return TerminationSummary(
+        (1, 1, 1), label, ("Sn",), (1, 1, 0), w, gamma_sub, 0.31, gamma_int, True
+    )
+
+
+def test_margin_keeps_the_termination_that_relaxation_promotes():
+    """LiSn-B32 with CHGNet (bench_throughput n=20): the rigid values of its six terminations
+    (W_sep, interface energy, J/m2) and the relaxed interface energies of the full route. Rigidly
+    the (100) face is best; relaxed, the reconstructing (111) Sn face is (-0.98 J/m2), 0.41 J/m2
+    behind rigidly. The 2 best alone miss it; a margin covering the relaxation shifts keeps it."""
+    rigid = [
+        _rigid_t("(110) t0", 0.799, -0.264),
+        _rigid_t("(111) t3", 0.301, 0.270),
+        _rigid_t("(100) t0", 1.032, -0.347),
+        _rigid_t("(111) t0", 0.261, None),
+        _rigid_t("(111) t2", 0.726, None),
+        _rigid_t("(111) t1", 0.841, 0.046),
+    ]
+    relaxed_interface = {0: -0.381, 1: -0.411, 2: -0.432, 5: -0.979}
+    reported = min(relaxed_interface, key=relaxed_interface.get)
+    assert reported == 5
+    assert reported not in screen_keep(rigid, 2, "interface_energy", 0.0)
+    keep = screen_keep(rigid, 2, "interface_energy", 1.05)
+    assert reported in keep
+    # terminations that can never be reported (no interface energy) are not added by the margin
+    assert 3 not in keep
+    assert 4 not in keep
+    # a margin just below the rigid gap (0.393) still misses it, just above keeps it
+    assert reported not in screen_keep(rigid, 1, "interface_energy", 0.39)
+    assert reported in screen_keep(rigid, 1, "interface_energy", 0.40)
+    # under max_w_adh the margin is on W_sep (larger is better)
+    assert screen_keep(rigid, 1, "max_w_adh", 0.0) == {2}
+    assert screen_keep(rigid, 1, "max_w_adh", 0.25) == {2, 5, 0}
+    # with no interface energy anywhere, the interface_energy rule falls back to W_sep
+    undefined = [_rigid_t(t.termination, t.w_adh_J_m2, None) for t in rigid]
+    assert screen_keep(undefined, 1, "interface_energy", 0.25) == {2, 5, 0}
 
 
 # ------------------------------------------------------------------ rigid screen in adhesion
@@ -176,6 +221,23 @@ def test_relax_best_relaxes_k_terminations_and_keeps_the_others_as_screened():
     assert again.w_adh_J_m2 == pytest.approx(full.w_adh_J_m2, abs=1e-9)
     with pytest.raises(InputError, match="relax_best"):
         work_of_adhesion(cu, lj(), **FAST, relax_best=-1)
+
+
+def test_relax_margin_relaxes_every_termination_within_it():
+    cu = bulk("Cu", "fcc", a=3.615, cubic=True)
+    full = work_of_adhesion(cu, lj(), **FAST)
+    n_full = sum(s.status == "computed" for s in full.surfaces)
+    wide = work_of_adhesion(cu, lj(), **FAST, relax_best=1, relax_margin_J_m2=10.0)
+    # every termination here is symmetric: a wide margin relaxes all, as the full route does
+    assert sum(s.status == "computed" for s in wide.surfaces) == n_full
+    assert wide.termination == full.termination
+    assert wide.w_adh_J_m2 == pytest.approx(full.w_adh_J_m2, abs=1e-9)
+    # margin 0 is the plain k-best screen; the screened note names the margin
+    one = work_of_adhesion(cu, lj(), **FAST, relax_best=1, relax_margin_J_m2=0.0)
+    assert sum(s.status == "computed" for s in one.surfaces) == 1
+    assert all("within 0 J/m2" in s.note for s in one.surfaces if s.status == "screened")
+    with pytest.raises(InputError, match="relax_margin_J_m2"):
+        work_of_adhesion(cu, lj(), **FAST, relax_best=1, relax_margin_J_m2=-1.0)
 
 
 # ------------------------------------------------------------------ content keys

@@ -65,6 +65,7 @@ from ase.optimize import BFGS, FIRE, LBFGS
 
 from alloyscreen.errors import CalculationError, InputError
 from alloyscreen.experiments.wetting import LI_MELTING_POINT_K, contact_angle_from_work_of_adhesion
+from alloyscreen.properties.batched import energies
 from alloyscreen.properties.counting import count_calls
 from alloyscreen.structures.interfaces import (
     DEFAULT_LI_MILLERS,
@@ -616,30 +617,31 @@ def _scan_termination(
     r0 = unique[0]
     sub0 = template.build(r0, gaps[r0][mid], part="substrate")
     film0 = template.build(r0, gaps[r0][mid], part="film")
-    e_sub0 = _energy(sub0, calc)
-    e_film0 = _energy(film0, calc)
+    # every single point of the scan in one call: batched when the calculator offers it
+    points = [(r, g) for r in unique for g in gaps[r]]
+    e_sub0, e_film0, *e_points = energies(
+        [sub0, film0, *(template.build(r, g) for r, g in points)], calc
+    )
     n_int = len(template.substrate) + len(template.film)
     records: list[AdhesionRecord] = []
     best_per_registry: dict[tuple[float, float], tuple[float, float]] = {}
-    for r in unique:
-        for g in gaps[r]:
-            e = _energy(template.build(r, g), calc)
-            w = (e_sub0 + e_film0 - e) / area * EV_PER_A2_IN_J_PER_M2
-            records.append(
-                AdhesionRecord(
-                    miller,
-                    term,
-                    li_miller,
-                    "scan",
-                    (float(r[0]), float(r[1])),
-                    float(g),
-                    n_int,
-                    e,
-                    w,
-                )
+    for (r, g), e in zip(points, e_points, strict=True):
+        w = (e_sub0 + e_film0 - e) / area * EV_PER_A2_IN_J_PER_M2
+        records.append(
+            AdhesionRecord(
+                miller,
+                term,
+                li_miller,
+                "scan",
+                (float(r[0]), float(r[1])),
+                float(g),
+                n_int,
+                e,
+                w,
             )
-            if r not in best_per_registry or e < best_per_registry[r][0]:
-                best_per_registry[r] = (e, g)
+        )
+        if r not in best_per_registry or e < best_per_registry[r][0]:
+            best_per_registry[r] = (e, g)
     return _TerminationScan(
         template=template,
         area=area,
@@ -684,6 +686,34 @@ def _rigid_summary(
         interface_energy_J_m2=None if gamma_sub is None else gamma_sub + gamma_li - w_rigid,
         converged=True,
     )
+
+
+def screen_keep(
+    rigid: Sequence[TerminationSummary], k: int, selection: str, margin_J_m2: float = 0.0
+) -> set[int]:
+    """Indices of the terminations the rigid screen relaxes: the ``k`` best by
+    :func:`select_termination` in turn, plus every termination within ``margin_J_m2`` of the
+    best rigid value of the quantity the rule ranks by.
+
+    The rule ranks by interface energy (lower is better) under ``interface_energy`` when any
+    termination has one defined (terminations without one can then never be reported, so the
+    margin does not add them), else by W_sep (larger is better).
+    """
+    keep = _best_terminations(rigid, k, selection)
+    if margin_J_m2 <= 0 or not rigid:
+        return keep
+    gamma = {
+        i: t.interface_energy_J_m2
+        for i, t in enumerate(rigid)
+        if t.interface_energy_J_m2 is not None
+    }
+    if selection == "interface_energy" and gamma:
+        best = min(gamma.values())
+        keep |= {i for i, g in gamma.items() if g <= best + margin_J_m2}
+    else:
+        best_w = max(t.w_adh_J_m2 for t in rigid)
+        keep |= {i for i, t in enumerate(rigid) if t.w_adh_J_m2 >= best_w - margin_J_m2}
+    return keep
 
 
 def _relax_termination(
@@ -837,6 +867,7 @@ def work_of_adhesion(
     symprec: float = 0.01,
     selection: str = "interface_energy",
     relax_best: int = 0,
+    relax_margin_J_m2: float = 0.0,
     keep_geometries: bool = False,
 ) -> AdhesionResult:
     """Work of adhesion of a bcc Li film on the substrate ``atoms`` (J/m^2) and wetting descriptor.
@@ -904,6 +935,14 @@ def work_of_adhesion(
         scanned W_sep) and only the ``k`` best terminations are relaxed; the others are kept in
         ``surfaces`` with status ``screened`` and their rigid values in the note, and their scan
         points stay in ``records``.
+    relax_margin_J_m2 : float
+        With ``relax_best``: also relax every termination whose rigid value is within this margin
+        of the best rigid value (J/m^2; default 0: the ``relax_best`` best only) — the rigid
+        interface energy under ``selection = "interface_energy"`` (among the terminations where it
+        is defined; W_sep when none is), the rigid W_sep under ``max_w_adh``. Relaxation changes
+        the order: two terminations can swap only when their rigid gap is smaller than the
+        difference of their relaxation shifts, so a margin covering the spread of those shifts
+        keeps the termination the relaxed route reports (see :func:`screen_keep`).
     keep_geometries : bool
         Also return every computed termination's relaxed structures (``geometries``), e.g. to
         check the termination selection with another calculator at the same geometries.
@@ -939,6 +978,10 @@ def work_of_adhesion(
     ):
         if int(value) != value or value < lo:
             raise InputError(f"{name} must be an integer >= {lo} (got {value!r})")
+    if not (isinstance(relax_margin_J_m2, int | float) and 0 <= relax_margin_J_m2 < math.inf):
+        raise InputError(
+            f"relax_margin_J_m2 must be a finite number >= 0 (got {relax_margin_J_m2!r})"
+        )
     if fixed_layers >= substrate_layers:
         raise InputError(
             f"fixed_layers ({fixed_layers}) must be smaller than substrate_layers ({substrate_layers})"
@@ -1084,7 +1127,7 @@ def work_of_adhesion(
                 _rigid_summary(slabs[k], film, match, scan, calc, gammas[k])
                 for k, film, match, scan in scans
             ]
-            keep = _best_terminations(rigid, relax_best, selection)
+            keep = screen_keep(rigid, relax_best, selection, relax_margin_J_m2)
             to_relax = [scans[i] for i in sorted(keep)]
             for i, (k, _film, _match, scan) in enumerate(scans):
                 if i not in keep:
@@ -1098,7 +1141,8 @@ def work_of_adhesion(
                     status[k] = (
                         "screened",
                         f"rigid W_sep = {r.w_adh_J_m2:.3f} J/m2, rigid interface energy {gi}: "
-                        f"not among the {relax_best} best by {selection}, not relaxed",
+                        f"not among the {relax_best} best by {selection} nor within "
+                        f"{relax_margin_J_m2:g} J/m2 of the best rigid value, not relaxed",
                     )
         for k, film, match, scan in to_relax:
             outcome = _relax_termination(

@@ -16,6 +16,17 @@ class CallCounter:
     n_calls: int = 0
 
 
+#: Instance attribute listing the counters active on a calculator (for :func:`add_calls`).
+_ACTIVE = "_alloyscreen_call_counters"
+
+
+def add_calls(calc: Calculator, n: int) -> None:
+    """Count ``n`` evaluations made without ``calc.calculate`` (a batched forward pass) in every
+    counter active on ``calc``."""
+    for counter in calc.__dict__.get(_ACTIVE, ()):
+        counter.n_calls += n
+
+
 @contextmanager
 def count_calls(calc: Calculator) -> Iterator[CallCounter]:
     """Count ``calc.calculate`` invocations inside the ``with`` block.
@@ -24,6 +35,8 @@ def count_calls(calc: Calculator) -> Iterator[CallCounter]:
     are not counted. The patch lives on this instance only and is removed on exit.
     """
     counter = CallCounter()
+    active = calc.__dict__.setdefault(_ACTIVE, [])
+    active.append(counter)
     previous = calc.__dict__.get("calculate")  # an outer counter's patch, if nested
     original = calc.calculate
 
@@ -35,6 +48,7 @@ def count_calls(calc: Calculator) -> Iterator[CallCounter]:
     try:
         yield counter
     finally:
+        del active[next(i for i, c in enumerate(active) if c is counter)]
         if previous is None:
             del calc.calculate  # back to the class method
         else:
