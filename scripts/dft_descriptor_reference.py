@@ -82,8 +82,21 @@ SUBSTRATES = {
 }
 HOP_PHASES = ("Li-bcc", "LiAl-B32", "LiAg-B2", "Li2S-C1", "Li2O-C1")
 #: Substrates whose termination choice is checked against DFT (several stoichiometric faces with
-#: different chemistry: Li-, Al- and mixed terminations of B32 LiAl).
-TERMINATION_SYSTEMS = ("LiAl-B32",)
+#: different chemistry: Li-, M- and mixed terminations), with their seeds. B32 LiSi is a
+#: hypothetical prototype candidate of workflows/li_alloys.toml whose Si-terminated (111) face
+#: is selected after a large relaxation; its seed lattice is the candidate file's Vegard guess
+#: (6.911 Å from the elemental volumes of ase.data.reference_states: N. W. Ashcroft and
+#: N. D. Mermin, Solid State Physics, 1976), relaxed before use.
+TERMINATION_SYSTEMS = {
+    "LiAl-B32": SUBSTRATES["LiAl-B32"],
+    "LiSi-B32": lambda: crystal(
+        ["Li", "Si"],
+        [(0, 0, 0), (0.5, 0.5, 0.5)],
+        spacegroup=227,
+        cellpar=[6.911381] * 3 + [90] * 3,
+        setting=1,
+    ),
+}
 
 
 def _load(path: Path) -> dict:
@@ -183,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     relaxed = {}
     for sid in dict.fromkeys([*todo_int, *todo_hop, *todo_term]):
-        relaxed[sid] = relax_bulk(SUBSTRATES[sid](), ml).atoms
+        relaxed[sid] = relax_bulk({**SUBSTRATES, **TERMINATION_SYSTEMS}[sid](), ml).atoms
 
     def ml_adhesion(sid: str, **options):
         return work_of_adhesion(

@@ -350,7 +350,10 @@ def test_shipped_set_checks_the_termination_choice_of_b32_lial():
     assert row["dft_selected"] != row["dft_strongest"]
     strongest = next(r for r in row["rows"] if r["termination"] == row["dft_strongest"])
     assert strongest["top_species"] == ["Al"]
-    agreements = {a.calculator: a for a in dr.termination_agreements(ref)}
+    agreements = {a.calculator: a for a in dr.termination_agreements(ref) if a.system == "LiAl-B32"}
     assert set(agreements) == {"sevenn", "chgnet"}
     assert all(a.agrees for a in agreements.values())
     assert agreements["sevenn"].selected == row["ml_selected"]
+    # every system of the section: the stored DFT choice is the one recomputed from its rows
+    for a in dr.termination_agreements(ref):
+        assert a.selected_dft == ref["terminations"][a.system]["dft_selected"]
