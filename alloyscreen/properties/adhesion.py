@@ -344,6 +344,8 @@ class _TerminationScan:
     film0: Atoms
     e_sub0: float
     e_film0: float
+    e_li_strained: float
+    li_strained: Atoms
     records: list[AdhesionRecord]
 
 
@@ -355,7 +357,6 @@ class _TerminationOutcome:
     registry: tuple[float, float]
     gap: float
     interlayer: float
-    atoms: Atoms
     converged: bool
     match: LatticeMatch
     n_relaxed: int
@@ -503,13 +504,6 @@ def _bcc_li_lattice(calc: Calculator, a0: float = 3.44) -> float:
     return a
 
 
-def _strained_li_energy_per_atom(
-    film_slab: SubstrateSlab, match: LatticeMatch, calc: Calculator
-) -> float:
-    """Energy per atom of bcc Li with the film's in-plane strain, out-of-plane length optimised."""
-    return _strained_li_bulk(film_slab, match, calc)[0]
-
-
 def _strained_li_bulk(
     film_slab: SubstrateSlab, match: LatticeMatch, calc: Calculator
 ) -> tuple[float, Atoms]:
@@ -588,7 +582,8 @@ def _scan_termination(
     registry_grid: int,
     gap_factors: Sequence[float],
 ) -> _TerminationScan:
-    """Registry scan + gap search of one termination: single points only (rigid interfaces)."""
+    """Registry scan + gap search of one termination: single points only (rigid interfaces),
+    plus the strained bcc Li reference of its film (shared by the rigid and relaxed gamma_Li)."""
     template: InterfaceTemplate = make_template(
         slab, film, match, fixed_layers=fixed_layers, vacuum_A=vacuum_A
     )
@@ -642,6 +637,7 @@ def _scan_termination(
         )
         if r not in best_per_registry or e < best_per_registry[r][0]:
             best_per_registry[r] = (e, g)
+    e_li_strained, li_strained = _strained_li_bulk(film, match, calc)
     return _TerminationScan(
         template=template,
         area=area,
@@ -650,16 +646,16 @@ def _scan_termination(
         film0=film0,
         e_sub0=e_sub0,
         e_film0=e_film0,
+        e_li_strained=e_li_strained,
+        li_strained=li_strained,
         records=records,
     )
 
 
 def _rigid_summary(
     slab: SubstrateSlab,
-    film: SubstrateSlab,
     match: LatticeMatch,
     scan: _TerminationScan,
-    calc: Calculator,
     gamma_sub_unrelaxed: float | None,
 ) -> TerminationSummary:
     """The termination's descriptors at the rigid (unrelaxed) level, for the screen.
@@ -670,9 +666,10 @@ def _rigid_summary(
     the relaxed route), so that :func:`select_termination` applies the relaxed route's rule.
     """
     w_rigid = max(r.w_adh_J_m2 for r in scan.records)
-    e_li_strained = _strained_li_energy_per_atom(film, match, calc)
     gamma_li = (
-        (scan.e_film0 - len(scan.film0) * e_li_strained) / (2 * scan.area) * EV_PER_A2_IN_J_PER_M2
+        (scan.e_film0 - len(scan.film0) * scan.e_li_strained)
+        / (2 * scan.area)
+        * EV_PER_A2_IN_J_PER_M2
     )
     gamma_sub = gamma_sub_unrelaxed if slab.symmetric else None
     return TerminationSummary(
@@ -718,7 +715,6 @@ def screen_keep(
 
 def _relax_termination(
     slab: SubstrateSlab,
-    film: SubstrateSlab,
     match: LatticeMatch,
     scan: _TerminationScan,
     calc: Calculator,
@@ -773,8 +769,7 @@ def _relax_termination(
     assert best is not None
     w_best, r_best, g_best, atoms_best, conv_best = best
     # Li surface energy of the strained film
-    e_li_strained, li_strained = _strained_li_bulk(film, match, calc)
-    gamma_li = (e_film - len(film0) * e_li_strained) / (2 * area) * EV_PER_A2_IN_J_PER_M2
+    gamma_li = (e_film - len(film0) * scan.e_li_strained) / (2 * area) * EV_PER_A2_IN_J_PER_M2
     # relaxed surface energy of the substrate face in contact (bottom face: unrelaxed, same kind)
     gamma_sub = (
         substrate_surface_energy(
@@ -802,7 +797,7 @@ def _relax_termination(
         substrate=sub_rel,
         substrate_unrelaxed=_detached(sub0),
         film=film_rel,
-        li_bulk_strained=li_strained,
+        li_bulk_strained=scan.li_strained,
     )
     return _TerminationOutcome(
         w_adh=float(w_best),
@@ -811,7 +806,6 @@ def _relax_termination(
         registry=(float(r_best[0]), float(r_best[1])),
         gap=float(g_best),
         interlayer=_interlayer_distance(atoms_best),
-        atoms=atoms_best,
         converged=bool(conv_best and conv_sub and conv_film),
         match=match,
         n_relaxed=len(ranked),
@@ -1060,7 +1054,7 @@ def work_of_adhesion(
             key=lambda k: (gammas[k] is None, gammas[k] if gammas[k] is not None else 0.0, k),
         )
         outcomes: list[tuple[int, _TerminationOutcome]] = []
-        scans: list[tuple[int, SubstrateSlab, LatticeMatch, _TerminationScan]] = []
+        scans: list[tuple[int, LatticeMatch, _TerminationScan]] = []
         screened_records: list[AdhesionRecord] = []
         status: dict[int, tuple[str, str]] = {}
         charges = formal_charges(substrate)
@@ -1120,16 +1114,13 @@ def work_of_adhesion(
                 registry_grid=registry_grid,
                 gap_factors=factors,
             )
-            scans.append((k, film, match, scan))
+            scans.append((k, match, scan))
         to_relax = scans
         if relax_best and len(scans) > relax_best:
-            rigid = [
-                _rigid_summary(slabs[k], film, match, scan, calc, gammas[k])
-                for k, film, match, scan in scans
-            ]
+            rigid = [_rigid_summary(slabs[k], match, scan, gammas[k]) for k, match, scan in scans]
             keep = screen_keep(rigid, relax_best, selection, relax_margin_J_m2)
             to_relax = [scans[i] for i in sorted(keep)]
-            for i, (k, _film, _match, scan) in enumerate(scans):
+            for i, (k, _match, scan) in enumerate(scans):
                 if i not in keep:
                     screened_records.extend(scan.records)
                     r = rigid[i]
@@ -1144,10 +1135,9 @@ def work_of_adhesion(
                         f"not among the {relax_best} best by {selection} nor within "
                         f"{relax_margin_J_m2:g} J/m2 of the best rigid value, not relaxed",
                     )
-        for k, film, match, scan in to_relax:
+        for k, match, scan in to_relax:
             outcome = _relax_termination(
                 slabs[k],
-                film,
                 match,
                 scan,
                 calc,
@@ -1222,7 +1212,7 @@ def work_of_adhesion(
         li_strain_pct=best.match.li_strain_pct,
         li_strain_principal_pct=best.match.li_strain_principal_pct,
         area_A2=best.match.area_A2,
-        n_atoms=len(best.atoms),
+        n_atoms=len(best.geometry.interface),
         termination=slab.termination.label,
         miller=slab.termination.miller,
         li_miller=best.match.film_miller,
@@ -1246,7 +1236,7 @@ def work_of_adhesion(
         terminations=summaries,
         records=records,
         surfaces=surfaces,
-        atoms=best.atoms,
+        atoms=best.geometry.interface,
         geometries=tuple(o.geometry for _, o in outcomes) if keep_geometries else (),
     )
 
