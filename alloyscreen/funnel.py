@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from alloyscreen.errors import InputError
@@ -119,14 +119,8 @@ class FunnelSettings:
         return cls(**values)
 
 
-#: The keys ``[steps.funnel]`` accepts (besides ``enabled``).
-FUNNEL_OPTIONS: tuple[str, ...] = (
-    "max_e_hull_eV_atom",
-    "relax_terminations",
-    "relax_margin_J_m2",
-    "min_w_adh_J_m2",
-    "protect_top",
-)
+#: The keys ``[steps.funnel]`` accepts (besides ``enabled``): the fields of FunnelSettings.
+FUNNEL_OPTIONS: tuple[str, ...] = tuple(f.name for f in fields(FunnelSettings))
 
 
 @dataclass(frozen=True)

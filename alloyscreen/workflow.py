@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from alloyscreen.calculators import DEFAULT_CALCULATOR
 from alloyscreen.engines.slurm import DEFAULT_DEATH_TIMEOUT_S
 from alloyscreen.errors import InputError
+from alloyscreen.funnel import FUNNEL_OPTIONS, FunnelSettings
 
 
 class _Strict(BaseModel):
@@ -168,16 +169,7 @@ RUNNER_STEPS: dict[str, frozenset[str]] = {
     ),
     "rank": frozenset({"weights", "top"}),
     "report": frozenset({"formats", "directory"}),
-    # the screening funnel (alloyscreen.funnel.FUNNEL_OPTIONS)
-    "funnel": frozenset(
-        {
-            "max_e_hull_eV_atom",
-            "relax_terminations",
-            "relax_margin_J_m2",
-            "min_w_adh_J_m2",
-            "protect_top",
-        }
-    ),
+    "funnel": frozenset(FUNNEL_OPTIONS),
 }
 
 
@@ -463,8 +455,6 @@ def check_values(workflow: Workflow, where: str) -> None:
         elif name == "rank":
             _check_rank(where, options)
         elif name == "funnel":
-            from alloyscreen.funnel import FunnelSettings
-
             FunnelSettings.from_options(options, f"{where}: [steps.funnel]")
 
 
