@@ -33,6 +33,7 @@ from alloyscreen.properties.adhesion import (
     select_termination,
     substrate_surface_energy,
 )
+from alloyscreen.properties.batched import energies
 from alloyscreen.properties.counting import count_calls
 
 logger = logging.getLogger(__name__)
@@ -67,13 +68,6 @@ class TerminationEnergetics:
     strongest: int
     mu_eV: dict[str, float]
     n_force_calls: int
-
-
-def _energy(atoms: Atoms, calc: Calculator) -> float:
-    work = atoms.copy()
-    work.set_constraint()
-    work.calc = calc
-    return float(work.get_potential_energy())
 
 
 def termination_energetics_at(
@@ -116,30 +110,32 @@ def termination_energetics_at(
     substrate.calc = None
     summaries: list[TerminationSummary] = []
     with count_calls(calc) as counter:
-        e_bulk = _energy(substrate, calc)
-        e_per_atom = e_bulk / len(substrate)
         if set(substrate.get_chemical_symbols()) == {"Li"}:
-            e_li = e_per_atom
+            (e_bulk,) = energies([substrate], calc)
+            e_li = e_bulk / len(substrate)
         else:
             li = ase_bulk("Li", "bcc", a=li_lattice_A, cubic=True)
-            e_li = _energy(li, calc) / len(li)
+            e_bulk, e_li_cell = energies([substrate, li], calc)
+            e_li = e_li_cell / len(li)
+        e_per_atom = e_bulk / len(substrate)
         mu = li_rich_chemical_potentials(substrate, e_bulk, e_li)
         for g in geometries:
             area = g.area_A2
-            e_int = _energy(g.interface, calc)
-            e_sub = _energy(g.substrate, calc)
-            e_film = _energy(g.film, calc)
-            e_li_strained = _energy(g.li_bulk_strained, calc) / len(g.li_bulk_strained)
+            # the as-cut slab only enters the surface energy of a symmetric slab
+            as_cut = [g.substrate_unrelaxed] if g.symmetric else []
+            e_int, e_sub, e_film, e_li_cell, *e_sub0 = energies(
+                [g.interface, g.substrate, g.film, g.li_bulk_strained, *as_cut], calc
+            )
+            e_li_strained = e_li_cell / len(g.li_bulk_strained)
             w = (e_sub + e_film - e_int) / area * EV_PER_A2_IN_J_PER_M2
             gamma_li = (e_film - len(g.film) * e_li_strained) / (2 * area) * EV_PER_A2_IN_J_PER_M2
             gamma_sub = None
             if g.symmetric:
-                e_sub0 = _energy(g.substrate_unrelaxed, calc)
                 gamma_sub = substrate_surface_energy(
                     g.substrate,
                     e_sub,
                     g.substrate_unrelaxed,
-                    e_sub0,
+                    e_sub0[0],
                     area,
                     mu=mu,
                     stoichiometric=g.stoichiometric,
