@@ -713,41 +713,45 @@ def screen_keep(
     return keep
 
 
-def _relax_termination(
+def _relaxation_inputs(
+    scan: _TerminationScan, n_relax: int
+) -> tuple[list[tuple[tuple[float, float], float]], list[Atoms]]:
+    """The registries to relax (best ``n_relax`` of the scan) and the structures of one termination.
+
+    Structures in the order substrate slab, Li film, then one interface per registry: the
+    references are relaxed exactly like the interface, in the same cell.
+    """
+    ranked = sorted(scan.best_per_registry.items(), key=lambda kv: kv[1][0])[: max(1, n_relax)]
+    registries = [(r, g) for r, (_, g) in ranked]
+    structures = [scan.sub0, scan.film0] + [scan.template.build(r, g) for r, g in registries]
+    return registries, structures
+
+
+def _termination_outcome(
     slab: SubstrateSlab,
     match: LatticeMatch,
     scan: _TerminationScan,
-    calc: Calculator,
+    registries: Sequence[tuple[tuple[float, float], float]],
+    relaxed: Sequence[tuple[float, Atoms, bool, int]],
     *,
     mu: dict[str, float] | None,
     e_sub_per_atom: float,
-    n_relax: int,
-    fmax: float,
-    max_steps: int,
-    optimizer: str,
 ) -> _TerminationOutcome:
-    """Relax the ``n_relax`` best scanned registries and both references; W_ad, gamma_Li, gamma_sub."""
+    """W_ad, gamma_Li, gamma_sub of one termination from its relaxed structures.
+
+    ``relaxed`` holds ``(energy, atoms, converged, steps)`` of :func:`_relaxation_inputs`'
+    structures, in their order.
+    """
     template, area = scan.template, scan.area
-    best_per_registry = scan.best_per_registry
     sub0, film0, e_sub0 = scan.sub0, scan.film0, scan.e_sub0
     records = list(scan.records)
     n_int = len(template.substrate) + len(template.film)
     term = slab.termination.label
     miller = slab.termination.miller
     li_miller = match.film_miller
-    ranked = sorted(best_per_registry.items(), key=lambda kv: kv[1][0])[: max(1, n_relax)]
-    # references relaxed exactly like the interface, in the same cell
-    e_sub, sub_rel, conv_sub, _ = _relax(
-        sub0, calc, fmax=fmax, max_steps=max_steps, optimizer=optimizer
-    )
-    e_film, film_rel, conv_film, _ = _relax(
-        film0, calc, fmax=fmax, max_steps=max_steps, optimizer=optimizer
-    )
+    (e_sub, sub_rel, conv_sub, _), (e_film, film_rel, conv_film, _) = relaxed[:2]
     best: tuple[float, tuple[float, float], float, Atoms, bool] | None = None
-    for r, (_, g) in ranked:
-        e, relaxed, conv, steps = _relax(
-            template.build(r, g), calc, fmax=fmax, max_steps=max_steps, optimizer=optimizer
-        )
+    for (r, g), (e, atoms_rel, conv, steps) in zip(registries, relaxed[2:], strict=True):
         w = (e_sub + e_film - e) / area * EV_PER_A2_IN_J_PER_M2
         records.append(
             AdhesionRecord(
@@ -765,7 +769,7 @@ def _relax_termination(
             )
         )
         if best is None or w > best[0]:
-            best = (w, r, g, relaxed, conv)
+            best = (w, r, g, atoms_rel, conv)
     assert best is not None
     w_best, r_best, g_best, atoms_best, conv_best = best
     # Li surface energy of the strained film
@@ -808,7 +812,7 @@ def _relax_termination(
         interlayer=_interlayer_distance(atoms_best),
         converged=bool(conv_best and conv_sub and conv_film),
         match=match,
-        n_relaxed=len(ranked),
+        n_relaxed=len(registries),
         records=records,
         geometry=geometry,
     )
@@ -1135,19 +1139,26 @@ def work_of_adhesion(
                         f"not among the {relax_best} best by {selection} nor within "
                         f"{relax_margin_J_m2:g} J/m2 of the best rigid value, not relaxed",
                     )
-        for k, match, scan in to_relax:
-            outcome = _relax_termination(
+        # every structure of every kept termination in one call, so that a batched path
+        # relaxes them together
+        plans = [_relaxation_inputs(scan, n_relax) for _k, _match, scan in to_relax]
+        relaxed_all = [
+            _relax(a, calc, fmax=fmax, max_steps=max_steps, optimizer=optimizer)
+            for _registries, structures in plans
+            for a in structures
+        ]
+        start = 0
+        for (k, match, scan), (registries, structures) in zip(to_relax, plans, strict=True):
+            outcome = _termination_outcome(
                 slabs[k],
                 match,
                 scan,
-                calc,
+                registries,
+                relaxed_all[start : start + len(structures)],
                 mu=mu,
                 e_sub_per_atom=e_sub_per_atom,
-                n_relax=n_relax,
-                fmax=fmax,
-                max_steps=max_steps,
-                optimizer=optimizer,
             )
+            start += len(structures)
             outcomes.append((k, outcome))
             status[k] = (
                 "computed",
