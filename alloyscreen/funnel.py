@@ -73,7 +73,9 @@ class FunnelSettings:
         LiSn-B32 (111) Sn 1.02, LiSi-B32 (111) Si 1.00). With margin 0 and 2 terminations, the
         screen dropped the reported termination of LiSn-B32 (rigid gap 0.41 J/m^2, W_ad off by
         0.57 J/m^2). Terminations that the rule can never report (no defined interface energy
-        while another has one) are still screened out, which is most of the saving.
+        while another has one) are still screened out, which is most of the saving. When a
+        relaxed termination moves by more than the margin, the screened ones that shift could
+        promote are relaxed as well (:func:`alloyscreen.properties.adhesion.margin_rescue`).
     min_w_adh_J_m2 : float
         Affinity stage: candidates with a relaxed W_ad below this (J/m^2) get no migration
         (default 0: off, W_ad is >= 0 for every bound interface).

@@ -19,6 +19,7 @@ from alloyscreen.funnel import (
 from alloyscreen.properties.adhesion import (
     TerminationSummary,
     _best_terminations,
+    margin_rescue,
     screen_keep,
     select_termination,
     work_of_adhesion,
@@ -174,6 +175,49 @@ def test_margin_keeps_the_termination_that_relaxation_promotes():
     assert screen_keep(undefined, 1, "interface_energy", 0.25) == {2, 5, 0}
 
 
+def _relaxed_t(rigid_t, gamma_int):
+    """The relaxed summary of ``rigid_t`` with interface energy ``gamma_int`` (same gamma_Li/sub)."""
+    return TerminationSummary(
+        rigid_t.miller, rigid_t.termination, rigid_t.top_species, rigid_t.li_miller,
+        rigid_t.w_adh_J_m2 + rigid_t.interface_energy_J_m2 - gamma_int,
+        rigid_t.substrate_surface_energy_J_m2, rigid_t.li_surface_energy_J_m2, gamma_int, True,
+    )  # fmt: skip
+
+
+def test_margin_rescue_widens_the_screen_only_when_a_measured_shift_exceeds_the_margin():
+    """The LiSn-B32 values of the test above. Relaxed (100) and (110) shift by 0.085 and 0.117
+    J/m2: within a 0.3 margin, nothing to rescue (the check cannot see the large shift of the
+    unrelaxed (111) Sn face itself). Had the (111) Sn face been relaxed (shift 1.025 J/m2) with a
+    0.3 margin, the (110) face, which that shift could carry below the best relaxed value, is
+    rescued; (111) t3 and the asymmetric faces are not."""
+    rigid = [
+        _rigid_t("(110) t0", 0.799, -0.264),
+        _rigid_t("(111) t3", 0.301, 0.270),
+        _rigid_t("(100) t0", 1.032, -0.347),
+        _rigid_t("(111) t0", 0.261, None),
+        _rigid_t("(111) t2", 0.726, None),
+        _rigid_t("(111) t1", 0.841, 0.046),
+    ]
+    relaxed = {0: _relaxed_t(rigid[0], -0.381), 2: _relaxed_t(rigid[2], -0.432)}
+    shift, rescue = margin_rescue(rigid, relaxed, "interface_energy", 0.3)
+    assert shift == pytest.approx(0.117)
+    assert rescue == set()
+    relaxed = {2: _relaxed_t(rigid[2], -0.432), 5: _relaxed_t(rigid[5], -0.979)}
+    shift, rescue = margin_rescue(rigid, relaxed, "interface_energy", 0.3)
+    assert shift == pytest.approx(1.025)
+    assert rescue == {0}
+    # the margin covering the shift: nothing to do
+    assert margin_rescue(rigid, relaxed, "interface_energy", 1.05)[1] == set()
+    # under max_w_adh the shift is relaxed minus rigid W_ad and the rescue is on W_sep
+    w_shift, w_rescue = margin_rescue(rigid, relaxed, "max_w_adh", 0.3)
+    assert w_shift == pytest.approx(
+        max(relaxed[i].w_adh_J_m2 - rigid[i].w_adh_J_m2 for i in relaxed)
+    )
+    best_w = max(r.w_adh_J_m2 for r in relaxed.values())
+    assert w_rescue == {i for i in (0, 1, 3, 4) if rigid[i].w_adh_J_m2 + w_shift > best_w}
+    assert margin_rescue(rigid, {}, "interface_energy", 0.0) == (0.0, set())
+
+
 # ------------------------------------------------------------------ rigid screen in adhesion
 
 FAST = {
@@ -238,6 +282,40 @@ def test_relax_margin_relaxes_every_termination_within_it():
     assert all("within 0 J/m2" in s.note for s in one.surfaces if s.status == "screened")
     with pytest.raises(InputError, match="relax_margin_J_m2"):
         work_of_adhesion(cu, lj(), **FAST, relax_best=1, relax_margin_J_m2=-1.0)
+
+
+def test_rigid_values_are_recorded_and_a_rescued_termination_is_relaxed(monkeypatch):
+    from alloyscreen.properties import adhesion
+
+    cu = bulk("Cu", "fcc", a=3.615, cubic=True)
+    full = work_of_adhesion(cu, lj(), **FAST)
+    one = work_of_adhesion(cu, lj(), **FAST, relax_best=1)
+    # every scanned termination carries its rigid values; the relaxed one moved by a shift > 0
+    assert all(s.rigid_interface_energy_J_m2 is not None for s in one.surfaces)
+    assert all(s.rigid_interface_energy_J_m2 is None for s in full.surfaces)  # no screen
+    computed = next(s for s in one.surfaces if s.status == "computed")
+    relaxed = next(t for t in one.terminations if t.termination == computed.termination)
+    assert computed.rigid_interface_energy_J_m2 > relaxed.interface_energy_J_m2
+    # a check that asks for every screened termination once: they are relaxed, noted, and the
+    # result is the full route's
+    calls = []
+
+    def rescue_all(rigid, relaxed, selection, margin):
+        calls.append(set(relaxed))
+        if len(calls) > 1:
+            return 0.9, set()
+        return 0.9, set(range(len(rigid))) - set(relaxed)
+
+    monkeypatch.setattr(adhesion, "margin_rescue", rescue_all)
+    rescued = work_of_adhesion(cu, lj(), **FAST, relax_best=1)
+    assert len(calls) == 2
+    assert [s.status for s in rescued.surfaces] == [s.status for s in full.surfaces]
+    notes = [s.note for s in rescued.surfaces if "relaxed after the screen" in s.note]
+    assert len(notes) == len(full.terminations) - 1
+    assert [t.termination for t in rescued.terminations] == [
+        t.termination for t in full.terminations
+    ]
+    assert rescued.w_adh_J_m2 == pytest.approx(full.w_adh_J_m2, abs=1e-9)
 
 
 # ------------------------------------------------------------------ content keys

@@ -53,7 +53,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -106,7 +106,9 @@ class SurfaceRecord:
     ``max_terminations``), ``no_match`` (no lattice match within the limits), ``excluded``
     (charged/polar termination of an ionic crystal, unless ``allow_polar``) or ``screened``
     (scanned rigidly but not among the ``relax_best`` best, so not relaxed; rigid values in
-    ``note``).
+    ``note``). ``rigid_w_sep_J_m2`` and ``rigid_interface_energy_J_m2`` are the values the rigid
+    screen ranked by (``None`` without a screen, or where undefined); with the relaxed values of
+    the computed terminations they give the relaxation shift that the screen's margin must cover.
     """
 
     miller: tuple[int, int, int]
@@ -118,6 +120,8 @@ class SurfaceRecord:
     gamma_unrelaxed_J_m2: float | None
     status: str
     note: str = ""
+    rigid_w_sep_J_m2: float | None = None
+    rigid_interface_energy_J_m2: float | None = None
 
 
 @dataclass(frozen=True)
@@ -713,6 +717,80 @@ def screen_keep(
     return keep
 
 
+def _summary(slab: SubstrateSlab, o: _TerminationOutcome) -> TerminationSummary:
+    """The relaxed descriptors of one termination (interface energy where gamma_sub is defined)."""
+    return TerminationSummary(
+        miller=slab.termination.miller,
+        termination=slab.termination.label,
+        top_species=slab.termination.top_species,
+        li_miller=o.match.film_miller,
+        w_adh_J_m2=o.w_adh,
+        substrate_surface_energy_J_m2=o.gamma_sub,
+        li_surface_energy_J_m2=o.gamma_li,
+        interface_energy_J_m2=None if o.gamma_sub is None else o.gamma_sub + o.gamma_li - o.w_adh,
+        converged=o.converged,
+    )
+
+
+def margin_rescue(
+    rigid: Sequence[TerminationSummary],
+    relaxed: Mapping[int, TerminationSummary],
+    selection: str,
+    margin_J_m2: float,
+) -> tuple[float, set[int]]:
+    """Check the screen's margin against the relaxation shifts it produced.
+
+    The screen (:func:`screen_keep`) assumes relaxation moves no termination's value by more
+    than ``margin_J_m2``. Here the shifts are measured on the terminations that were relaxed
+    (``relaxed``: index into ``rigid`` -> relaxed summary): rigid minus relaxed interface energy
+    under ``interface_energy`` (when any termination has one), relaxed minus rigid W_ad
+    otherwise. When the largest shift ``S`` exceeds the margin, every unrelaxed termination that
+    the same shift could carry past the best relaxed value is returned for relaxation.
+
+    Returns
+    -------
+    shift_J_m2 : float
+        The largest measured shift (0 when none could be measured).
+    rescue : set of int
+        Indices into ``rigid`` to relax as well (empty when the margin held).
+    """
+    pairs = [(rigid[i], r) for i, r in relaxed.items()]
+    by_gamma = selection == "interface_energy" and any(
+        t.interface_energy_J_m2 is not None for t in rigid
+    )
+    if by_gamma:
+        shifts = [
+            a.interface_energy_J_m2 - b.interface_energy_J_m2
+            for a, b in pairs
+            if a.interface_energy_J_m2 is not None and b.interface_energy_J_m2 is not None
+        ]
+    else:
+        shifts = [b.w_adh_J_m2 - a.w_adh_J_m2 for a, b in pairs]
+    shift = max(shifts, default=0.0)
+    if shift <= margin_J_m2 or not relaxed:
+        return shift, set()
+    open_ = [i for i in range(len(rigid)) if i not in relaxed]
+    if by_gamma:
+        best = min(
+            (
+                r.interface_energy_J_m2
+                for r in relaxed.values()
+                if r.interface_energy_J_m2 is not None
+            ),
+            default=math.inf,
+        )
+        rescue = {
+            i
+            for i in open_
+            if rigid[i].interface_energy_J_m2 is not None
+            and rigid[i].interface_energy_J_m2 - shift < best
+        }
+    else:
+        best_w = max(r.w_adh_J_m2 for r in relaxed.values())
+        rescue = {i for i in open_ if rigid[i].w_adh_J_m2 + shift > best_w}
+    return shift, rescue
+
+
 def _relaxation_inputs(
     scan: _TerminationScan, n_relax: int
 ) -> tuple[list[tuple[tuple[float, float], float]], list[Atoms]]:
@@ -1119,52 +1197,79 @@ def work_of_adhesion(
                 gap_factors=factors,
             )
             scans.append((k, match, scan))
-        to_relax = scans
+        rigid: list[TerminationSummary] = []
+        keep = set(range(len(scans)))
         if relax_best and len(scans) > relax_best:
             rigid = [_rigid_summary(slabs[k], match, scan, gammas[k]) for k, match, scan in scans]
             keep = screen_keep(rigid, relax_best, selection, relax_margin_J_m2)
-            to_relax = [scans[i] for i in sorted(keep)]
-            for i, (k, _match, scan) in enumerate(scans):
-                if i not in keep:
-                    screened_records.extend(scan.records)
-                    r = rigid[i]
-                    gi = (
-                        "undefined"
-                        if r.interface_energy_J_m2 is None
-                        else f"{r.interface_energy_J_m2:.3f} J/m2"
+        relaxed_summaries: dict[int, TerminationSummary] = {}
+        rescued: dict[int, float] = {}
+        batch = sorted(keep)
+        while batch:
+            # every structure of every termination of the round in one call, so that a batched
+            # path relaxes them together
+            plans = [_relaxation_inputs(scans[i][2], n_relax) for i in batch]
+            relaxed_all = [
+                _relax(a, calc, fmax=fmax, max_steps=max_steps, optimizer=optimizer)
+                for _registries, structures in plans
+                for a in structures
+            ]
+            start = 0
+            for i, (registries, structures) in zip(batch, plans, strict=True):
+                k, match, scan = scans[i]
+                outcome = _termination_outcome(
+                    slabs[k],
+                    match,
+                    scan,
+                    registries,
+                    relaxed_all[start : start + len(structures)],
+                    mu=mu,
+                    e_sub_per_atom=e_sub_per_atom,
+                )
+                start += len(structures)
+                outcomes.append((k, outcome))
+                relaxed_summaries[i] = _summary(slabs[k], outcome)
+                note = f"W_ad = {outcome.w_adh:.3f} J/m2 on Li{_hkl(match.film_miller)}"
+                if i in rescued:
+                    note += (
+                        f"; relaxed after the screen because relaxation shifted another "
+                        f"termination by {rescued[i]:.3f} J/m2, more than the "
+                        f"{relax_margin_J_m2:g} J/m2 margin"
                     )
-                    status[k] = (
-                        "screened",
-                        f"rigid W_sep = {r.w_adh_J_m2:.3f} J/m2, rigid interface energy {gi}: "
-                        f"not among the {relax_best} best by {selection} nor within "
-                        f"{relax_margin_J_m2:g} J/m2 of the best rigid value, not relaxed",
+                status[k] = ("computed", note)
+            batch = []
+            if rigid:
+                shift, extra = margin_rescue(rigid, relaxed_summaries, selection, relax_margin_J_m2)
+                if extra:
+                    logger.warning(
+                        "%s: relaxation moved a termination by %.3f J/m2, beyond the screen's "
+                        "%g J/m2 margin: relaxing %d screened termination(s) too",
+                        formula,
+                        shift,
+                        relax_margin_J_m2,
+                        len(extra),
                     )
-        # every structure of every kept termination in one call, so that a batched path
-        # relaxes them together
-        plans = [_relaxation_inputs(scan, n_relax) for _k, _match, scan in to_relax]
-        relaxed_all = [
-            _relax(a, calc, fmax=fmax, max_steps=max_steps, optimizer=optimizer)
-            for _registries, structures in plans
-            for a in structures
-        ]
-        start = 0
-        for (k, match, scan), (registries, structures) in zip(to_relax, plans, strict=True):
-            outcome = _termination_outcome(
-                slabs[k],
-                match,
-                scan,
-                registries,
-                relaxed_all[start : start + len(structures)],
-                mu=mu,
-                e_sub_per_atom=e_sub_per_atom,
+                    rescued.update(dict.fromkeys(extra, shift))
+                    batch = sorted(extra)
+        outcomes.sort(key=lambda ko: order.index(ko[0]))
+        for i, (k, _match, scan) in enumerate(scans):
+            if i in relaxed_summaries:
+                continue
+            screened_records.extend(scan.records)
+            r = rigid[i]
+            gi = (
+                "undefined"
+                if r.interface_energy_J_m2 is None
+                else f"{r.interface_energy_J_m2:.3f} J/m2"
             )
-            start += len(structures)
-            outcomes.append((k, outcome))
             status[k] = (
-                "computed",
-                f"W_ad = {outcome.w_adh:.3f} J/m2 on Li{_hkl(match.film_miller)}",
+                "screened",
+                f"rigid W_sep = {r.w_adh_J_m2:.3f} J/m2, rigid interface energy {gi}: "
+                f"not among the {relax_best} best by {selection} nor within "
+                f"{relax_margin_J_m2:g} J/m2 of the best rigid value, not relaxed",
             )
         n_calls = counter.n_calls
+    rigid_by_k = {scans[i][0]: r for i, r in enumerate(rigid)}
 
     surfaces = tuple(
         SurfaceRecord(
@@ -1177,6 +1282,10 @@ def work_of_adhesion(
             gamma_unrelaxed_J_m2=gammas[k],
             status=status.get(k, ("skipped", ""))[0],
             note=status.get(k, ("skipped", ""))[1],
+            rigid_w_sep_J_m2=rigid_by_k[k].w_adh_J_m2 if k in rigid_by_k else None,
+            rigid_interface_energy_J_m2=(
+                rigid_by_k[k].interface_energy_J_m2 if k in rigid_by_k else None
+            ),
         )
         for k in order
     )
@@ -1187,22 +1296,7 @@ def work_of_adhesion(
             "raise max_strain_pct, max_area_A2 or max_atoms to allow larger or more strained cells",
             partial={"formula": formula, "surfaces": surfaces, "n_force_calls": n_calls},
         )
-    summaries = tuple(
-        TerminationSummary(
-            miller=slabs[k].termination.miller,
-            termination=slabs[k].termination.label,
-            top_species=slabs[k].termination.top_species,
-            li_miller=o.match.film_miller,
-            w_adh_J_m2=o.w_adh,
-            substrate_surface_energy_J_m2=o.gamma_sub,
-            li_surface_energy_J_m2=o.gamma_li,
-            interface_energy_J_m2=None
-            if o.gamma_sub is None
-            else o.gamma_sub + o.gamma_li - o.w_adh,
-            converged=o.converged,
-        )
-        for k, o in outcomes
-    )
+    summaries = tuple(_summary(slabs[k], o) for k, o in outcomes)
     i_best, basis = select_termination(summaries, selection)
     k_best, best = outcomes[i_best]
     if len(outcomes) > 1:
