@@ -15,6 +15,9 @@ reach ``max_steps`` and the next ones in the queue take their places (in-flight 
 structure is never stepped past its own convergence. Per structure the step/convergence rule is
 ASE's ``Optimizer.run(fmax, steps)``: check, then step while not converged and fewer than
 ``max_steps`` steps; converged means the largest force norm on a free atom is below ``fmax``.
+The first steps are ASE's FIRE steps (tests/test_batched.py checks them in float64 against
+ASE's ``FIRE``); once ``N_min`` steps in a row went downhill, torch-sim lowers alpha before the
+velocity mixing and ASE after it, so longer trajectories drift apart slightly.
 
 Neither model wrapper shipped with the installed packages runs (torch-sim 0.3.0's
 ``torch_sim.models.sevennet`` imports a name sevenn 0.13 no longer has; sevenn 0.13's
@@ -42,7 +45,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RELAX_BATCH_SIZE", "make_sevenn_model", "sevenn_batch_relax", "torchsim_available"]
+__all__ = [
+    "RELAX_BATCH_SIZE",
+    "make_sevenn_model",
+    "relax_with_model",
+    "sevenn_batch_relax",
+    "torchsim_available",
+]
 
 #: Structures relaxed at once when the caller leaves it open. CPU: 8 (1-thread figures in
 #: benchmarks/bench_batched.py); GPU: enough 54-atom cells to keep an H200 busy
@@ -195,15 +204,49 @@ def sevenn_batch_relax(
     max_steps: int,
     batch_size: int | None,
 ) -> list[RelaxedStructure]:
+    """Relax the positions of ``atoms_list`` together (cell fixed) with torch-sim's FIRE on the
+    SevenNet network of ``calc`` (its cutoff, modality and device; no copy).
+
+    The batched-relaxation function :mod:`alloyscreen.calculators` attaches to SevenNet
+    calculators; arguments and result as :func:`relax_with_model`. Per-atom virials raise
+    :class:`NotImplementedError` (the loop runs).
+    """
+    if getattr(calc, "compute_atomic_virial", False):
+        raise NotImplementedError("SevenNet with per-atom virials: no batched path")
+    _check(atoms_list)
+    return relax_with_model(
+        make_sevenn_model(calc),
+        atoms_list,
+        fmax=fmax,
+        max_steps=max_steps,
+        batch_size=batch_size,
+    )
+
+
+def _check(atoms_list: Sequence[Atoms]) -> list[np.ndarray]:
+    for atoms in atoms_list:
+        if not all(atoms.pbc):
+            raise NotImplementedError("batched relaxation needs cells periodic in 3 directions")
+    return [_fixed_mask(atoms) for atoms in atoms_list]
+
+
+def relax_with_model(
+    model: Any,
+    atoms_list: Sequence[Atoms],
+    *,
+    fmax: float,
+    max_steps: int,
+    batch_size: int | None,
+) -> list[RelaxedStructure]:
     """Relax the positions of ``atoms_list`` together (cell fixed) with torch-sim's FIRE.
 
     Parameters
     ----------
-    calc : SevenNetCalculator
-        Its network, cutoff, modality and device are used (no copy).
+    model : torch_sim.models.interface.ModelInterface
+        Energies (eV) and forces (eV/Å) of a batched state, on its device and dtype.
     atoms_list : sequence of ase.Atoms
         Periodic in all three directions; ``FixAtoms`` constraints are honoured (others raise
-        :class:`NotImplementedError`, as do per-atom virials).
+        :class:`NotImplementedError`).
     fmax : float
         Convergence threshold on the largest force norm on a free atom (eV/Å).
     max_steps : int
@@ -215,26 +258,20 @@ def sevenn_batch_relax(
     -------
     list of RelaxedStructure
         In input order; ``energy_eV`` at the final positions, which are the input positions plus
-        the float32 displacements (fixed atoms keep their input coordinates bit for bit).
+        the displacements in the model's dtype (fixed atoms keep their input coordinates bit for
+        bit).
     """
-    if getattr(calc, "compute_atomic_virial", False):
-        raise NotImplementedError("SevenNet with per-atom virials: no batched path")
-    for atoms in atoms_list:
-        if not all(atoms.pbc):
-            raise NotImplementedError("batched relaxation needs cells periodic in 3 directions")
-    masks = [_fixed_mask(atoms) for atoms in atoms_list]  # refuses other constraints first
-
+    masks = _check(atoms_list)  # refuses other constraints before anything is imported
     import torch
     import torch_sim as ts
     from torch_sim.optimizers import fire
 
-    model = make_sevenn_model(calc)
     device, dtype = model.device, model.dtype
     size = _batch_size(batch_size, device)
     init_fn, step_fn = fire(model=model, md_flavor="ase_fire")
     queue = list(range(len(atoms_list)))[::-1]  # pop() takes the next one
     results: dict[int, RelaxedStructure] = {}
-    initial: dict[int, np.ndarray] = {}  # float32 start positions as the state holds them
+    initial: dict[int, np.ndarray] = {}  # start positions as the state holds them (its dtype)
     state = None
     members: list[int] = []  # input index of each system of the state, in order
     steps: list[int] = []
@@ -274,7 +311,7 @@ def sevenn_batch_relax(
                 i = members[k]
                 atoms = atoms_list[i].copy()
                 atoms.calc = None
-                moved = positions[system_idx == k].astype(np.float64) - initial.pop(i)
+                moved = (positions[system_idx == k] - initial.pop(i)).astype(np.float64)
                 atoms.positions = atoms_list[i].positions + moved
                 results[i] = RelaxedStructure(
                     energy_eV=float(energies[k]),
