@@ -58,7 +58,7 @@ __all__ = [
 #: (benchmarks/device_throughput.py measures it).
 RELAX_BATCH_SIZE = {"cpu": 8, "cuda": 256}
 
-#: torch-sim's FIRE start time step (ASE's ``dt``), fs-like internal units as in ASE.
+#: FIRE's start time step (ASE's ``dt`` default, in ASE's internal units).
 _DT_START = 0.1
 #: torch-sim's FIRE time step decrease factor (ASE's ``fdec``).
 _F_DEC = 0.5
@@ -213,6 +213,8 @@ def sevenn_batch_relax(
     """
     if getattr(calc, "compute_atomic_virial", False):
         raise NotImplementedError("SevenNet with per-atom virials: no batched path")
+    if not hasattr(calc.model, "set_is_batch_data"):
+        raise NotImplementedError("SevenNet model without a batch mode (TorchScript): no batch")
     _check(atoms_list)
     return relax_with_model(
         make_sevenn_model(calc),
@@ -268,7 +270,7 @@ def relax_with_model(
 
     device, dtype = model.device, model.dtype
     size = _batch_size(batch_size, device)
-    init_fn, step_fn = fire(model=model, md_flavor="ase_fire")
+    init_fn, step_fn = fire(model=model, dt_start=_DT_START, f_dec=_F_DEC, md_flavor="ase_fire")
     queue = list(range(len(atoms_list)))[::-1]  # pop() takes the next one
     results: dict[int, RelaxedStructure] = {}
     initial: dict[int, np.ndarray] = {}  # start positions as the state holds them (its dtype)
@@ -319,7 +321,8 @@ def relax_with_model(
                     converged=bool(converged[k]),
                     n_steps=steps[k],
                 )
-            keep = [k for k in range(len(members)) if k not in set(done)]
+            leaving = set(done)
+            keep = [k for k in range(len(members)) if k not in leaving]
             members = [members[k] for k in keep]
             steps = [steps[k] for k in keep]
             if not keep:
