@@ -415,3 +415,20 @@ def test_sevenn_batched_relax_agrees_with_the_ase_loop():
     # a step limit below what FIRE needs: honest flags, exactly max_steps steps
     short = relax(cells, calc, fmax=0.01, max_steps=3, batch_size=2)
     assert all(r.n_steps == 3 and not r.converged for r in short)
+
+
+def test_sevenn_without_torchsim_has_no_batched_relax_and_loops(monkeypatch):
+    """The missing extra changes nothing but the path: no attribute, relax() runs the loop."""
+    if importlib.util.find_spec("sevenn") is None:
+        pytest.skip("sevenn not installed (extra 'ml')")
+    import alloyscreen.torchsim_relax as tsr
+    from alloyscreen.calculators import get_calculator
+
+    monkeypatch.setattr(tsr, "torchsim_available", lambda: False)
+    calc, _ = get_calculator("sevenn", device="cpu")
+    assert has_batched_path(calc)
+    assert not has_batched_relax(calc)
+    (cell,) = _li_cells()[:1]
+    with count_calls(calc) as counter:
+        (out,) = relax([cell], calc, fmax=0.05, max_steps=2)
+    assert counter.n_calls == 1 + out.n_steps == 3  # the ASE loop, through calc.calculate
