@@ -14,6 +14,8 @@ Measured, in this order, each after an untimed warm-up:
 1. single points through :func:`alloyscreen.properties.batched.energies` (the calculator's batched
    path; graphs built on the CPU) for each ``--sp-batch-sizes``, and the ASE per-structure loop on
    a few cells for the ratio;
+   For information, the same cells through the evaluator of the batched relaxations (torch-sim
+   state, vesin neighbour lists) at the largest batch size;
 2. relaxations (positions, cell fixed, fmax ``--fmax``, at most ``--max-steps`` steps) through
    :func:`alloyscreen.properties.batched.relax` (torch-sim's batched FIRE, ``--relax-batch-size``
    in flight), and the ASE LBFGS loop on ``--loop-relax`` of the same cells for the ratio and the
@@ -135,6 +137,24 @@ def main() -> int:
             f"{sp / loop_sp:.1f}x the loop, max dE {d:.1e} eV/atom)",
             flush=True,
         )
+
+    # the evaluator of the batched relaxations (vesin neighbour lists) on the same cells, for
+    # information: energies and forces of one torch-sim state per chunk
+    import torch_sim as ts
+
+    from alloyscreen.torchsim_relax import make_sevenn_model
+
+    model = make_sevenn_model(calc)
+    size = max(int(b) for b in args.sp_batch_sizes.split(","))
+    model(ts.initialize_state(structures[:size], model.device, model.dtype))  # warm-up
+    _sync(args.device)
+    t0 = time.perf_counter()
+    for start in range(0, len(structures), size):
+        chunk = structures[start : start + size]
+        model(ts.initialize_state(chunk, model.device, model.dtype))["energy"].cpu()
+    _sync(args.device)
+    ts_sp = len(structures) / (time.perf_counter() - t0)
+    print(f"single points, torch-sim model b={size:<4}: {ts_sp:7.1f} /s  (for information)")
 
     # 2. relaxations
     if not has_batched_relax(calc):
