@@ -299,10 +299,11 @@ def _ase_model(factory):
 
 
 def test_torchsim_fire_driver_takes_ases_fire_steps():
-    """In float64 on the same forces, the batched driver (4 cells of 4-32 atoms, 2 in flight, so
-    structures leave and join mid-run) takes exactly ASE FIRE's first steps, and whole
-    relaxations end within 1e-4 Å of ASE's after the same number of steps (torch-sim lowers
-    FIRE's alpha before mixing, ASE after: a small drift)."""
+    """In float64 on the same forces: the batched driver takes exactly ASE FIRE's first steps;
+    a whole relaxation does not depend on how many structures are in flight (1, 2 or 3 of 4 cells
+    of 4-32 atoms, so structures leave and join mid-run: bit for bit the same); and it ends
+    within 1e-2 Å and 1e-4 eV of ASE's FIRE after a similar number of steps (torch-sim lowers
+    FIRE's alpha before the velocity mixing, ASE after: trajectories drift apart slowly)."""
     _torchsim_or_skip()
     from ase.optimize import FIRE
 
@@ -310,6 +311,13 @@ def test_torchsim_fire_driver_takes_ases_fire_steps():
 
     def argon():
         return LennardJones(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=False)
+
+    def ase_fire(atoms, max_steps):
+        work = atoms.copy()
+        work.calc = argon()
+        opt = FIRE(work, logfile=None)
+        converged = opt.run(fmax=1e-3, steps=max_steps)
+        return work, converged, opt.nsteps
 
     rng = np.random.default_rng(5)
     cells = []
@@ -319,19 +327,35 @@ def test_torchsim_fire_driver_takes_ases_fire_steps():
         cells.append(atoms)
     cells[2].set_constraint(FixAtoms(indices=[0, 1, 2]))
     model = _ase_model(argon)
-    for max_steps, tol in [(4, 1e-12), (500, 1e-4)]:
-        out = relax_with_model(model, cells, fmax=1e-3, max_steps=max_steps, batch_size=2)
-        for atoms, r in zip(cells, out, strict=True):
-            work = atoms.copy()
-            work.calc = argon()
-            opt = FIRE(work, logfile=None)
-            converged = opt.run(fmax=1e-3, steps=max_steps)
-            assert (r.n_steps, r.converged) == (opt.nsteps, converged)
-            assert np.abs(r.atoms.positions - work.positions).max() < tol
-            assert r.energy_eV == pytest.approx(work.get_potential_energy(), abs=10 * tol)
-        assert np.array_equal(out[2].atoms.positions[:3], cells[2].positions[:3])
-        assert np.abs(out[2].atoms.positions[3:] - cells[2].positions[3:]).max() > 1e-3
-    assert all(r.converged for r in out)
+
+    first = relax_with_model(model, cells, fmax=1e-3, max_steps=4, batch_size=2)
+    for atoms, r in zip(cells, first, strict=True):
+        work, converged, n_steps = ase_fire(atoms, 4)
+        assert (r.n_steps, r.converged) == (n_steps, converged) == (4, False)
+        assert np.abs(r.atoms.positions - work.positions).max() < 1e-12
+
+    runs = {
+        b: relax_with_model(model, cells, fmax=1e-3, max_steps=500, batch_size=b) for b in (1, 2, 3)
+    }
+    for b in (2, 3):
+        for one, many in zip(runs[1], runs[b], strict=True):
+            assert np.array_equal(one.atoms.positions, many.atoms.positions)
+            assert (one.energy_eV, one.n_steps, one.converged) == (
+                many.energy_eV,
+                many.n_steps,
+                many.converged,
+            )
+    for atoms, r, early in zip(cells, runs[2], first, strict=True):
+        work, converged, n_steps = ase_fire(atoms, 500)
+        assert r.converged
+        assert converged
+        assert abs(r.n_steps - n_steps) <= 0.2 * n_steps
+        assert np.abs(r.atoms.positions - work.positions).max() < 1e-2
+        assert r.energy_eV == pytest.approx(work.get_potential_energy(), abs=1e-4)
+        assert r.energy_eV < early.energy_eV
+    relaxed = runs[2][2].atoms.positions
+    assert np.array_equal(relaxed[:3], cells[2].positions[:3])
+    assert np.abs(relaxed[3:] - cells[2].positions[3:]).max() > 1e-3
 
 
 def test_torchsim_path_refuses_what_it_cannot_do():
