@@ -17,7 +17,9 @@ ASE's ``Optimizer.run(fmax, steps)``: check, then step while not converged and f
 ``max_steps`` steps; converged means the largest force norm on a free atom is below ``fmax``.
 The first steps are ASE's FIRE steps (tests/test_batched.py checks them in float64 against
 ASE's ``FIRE``); once ``N_min`` steps in a row went downhill, torch-sim lowers alpha before the
-velocity mixing and ASE after it, so longer trajectories drift apart slightly.
+velocity mixing and ASE after it, so longer trajectories drift apart slightly. A structure's
+trajectory does not depend on which others share its batch (bit for bit in float64 with a
+per-structure model; a batched float32 network may differ in the last bits).
 
 Neither model wrapper shipped with the installed packages runs (torch-sim 0.3.0's
 ``torch_sim.models.sevennet`` imports a name sevenn 0.13 no longer has; sevenn 0.13's
