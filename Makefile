@@ -21,7 +21,7 @@ $(PY):
 # torch first, so that chgnet/sevenn do not pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install -q "$(TORCH_SPEC)"
-	$(PIP) install -q -e ".[ml,hpc,cells,biologic,mp,test,dev]"
+	$(PIP) install -q -e ".[ml,batched,hpc,cells,biologic,mp,test,dev]"
 	touch $(STAMP)
 
 dev: $(STAMP)

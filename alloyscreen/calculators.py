@@ -11,6 +11,10 @@ Nothing here touches the network: the ML potentials load weights shipped in thei
 The ML potentials built here carry a batched single-point function
 (:data:`alloyscreen.properties.batched.BATCH_ATTRIBUTE`) used by
 :func:`alloyscreen.properties.batched.energies`; other calculators are evaluated one by one.
+SevenNet calculators also carry a batched relaxation
+(:data:`~alloyscreen.properties.batched.RELAX_ATTRIBUTE`, torch-sim's FIRE,
+:mod:`alloyscreen.torchsim_relax`) when torch-sim is installed (extra ``batched``); without it
+:func:`alloyscreen.properties.batched.relax` loops over ASE optimizers.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from ase.calculators.calculator import Calculator
 from ase.calculators.emt import EMT
 
 from alloyscreen.errors import InputError, MissingExtraError
-from alloyscreen.properties.batched import BATCH_ATTRIBUTE
+from alloyscreen.properties.batched import BATCH_ATTRIBUTE, RELAX_ATTRIBUTE
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +191,10 @@ def _make_sevenn(model: str = "7net-0", device: str = "auto", **kwargs: Any) -> 
         warnings.simplefilter("ignore", UserWarning)
         calc = SevenNetCalculator(model=model, device=_select_device(device), **kwargs)
     setattr(calc, BATCH_ATTRIBUTE, _sevenn_batch_energies)
+    from alloyscreen.torchsim_relax import sevenn_batch_relax, torchsim_available
+
+    if torchsim_available():  # found by metadata; torch_sim is imported on the first relax()
+        setattr(calc, RELAX_ATTRIBUTE, sevenn_batch_relax)
     return calc
 
 

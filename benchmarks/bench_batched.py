@@ -1,9 +1,10 @@
-"""Single points per second of 54-atom cells: per-structure ASE loop vs the batched path.
+"""Single points per second and relaxations per hour of 54-atom cells: ASE loop vs batched paths.
 
 Run from the repository root (background it on a busy machine)::
 
     .venv/bin/python benchmarks/bench_batched.py --calculators chgnet,sevenn --n 64
-    .venv/bin/python benchmarks/bench_batched.py --device cuda --n 2048 --batch-size 64   # a GPU
+    .venv/bin/python benchmarks/bench_batched.py --device cuda --n 2048 --batch-sizes 64  # a GPU
+    .venv/bin/python benchmarks/bench_batched.py --sections relax --relax-n 8   # relaxations
 
 For each calculator, in one process: ``--n`` rattled 54-atom cells (3x3x3 bcc Li and B2 LiAl,
 alternating) evaluated (1) one by one through the ASE calculator, as every workflow does today
@@ -14,6 +15,13 @@ own choice for the device, 1 on a CPU, 64 on a GPU). Printed: single points per 
 the ratio to the loop, and the largest energy difference per atom. A warm-up call per path is not
 timed. ``--device`` picks the hardware (``cpu``, ``cuda``, ``auto``); graphs are built on the CPU
 in both paths.
+
+Section ``relax`` (SevenNet, needs the ``batched`` extra): ``--relax-n`` cells rattled by 0.1 Å
+relaxed to ``--fmax`` (positions, cell fixed, at most ``--max-steps`` steps) (1) one by one with
+ASE's LBFGS through :func:`alloyscreen.properties.batched.relax` with ``batched=False`` (what
+adhesion does today) and (2) with torch-sim's batched FIRE, once per entry of
+``--relax-batch-sizes``. Printed: relaxations per hour, evaluations per relaxation, the ratio to
+the loop, the largest relaxed-energy difference per atom and how many converged.
 """
 
 from __future__ import annotations
@@ -32,10 +40,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from alloyscreen.calculators import get_calculator  # noqa: E402
-from alloyscreen.properties.batched import energies, has_batched_path  # noqa: E402
+from alloyscreen.properties.batched import (  # noqa: E402
+    energies,
+    has_batched_path,
+    has_batched_relax,
+    relax,
+)
+from alloyscreen.properties.counting import count_calls  # noqa: E402
 
 
-def cells(n: int, seed: int = 0) -> list:
+def cells(n: int, seed: int = 0, rattle_A: float = 0.05) -> list:
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n):
@@ -45,9 +59,54 @@ def cells(n: int, seed: int = 0) -> list:
             else bulk("LiAl", "cesiumchloride", a=3.2)
         )
         atoms = base * (3, 3, 3)
-        atoms.positions += rng.normal(0, 0.05, atoms.positions.shape)
+        atoms.positions += rng.normal(0, rattle_A, atoms.positions.shape)
         out.append(atoms)
     return out
+
+
+def bench_relax(args: argparse.Namespace) -> None:
+    """Relaxations per hour: ASE LBFGS loop vs torch-sim batched FIRE (SevenNet)."""
+    calc, identity = get_calculator("sevenn", device=args.device)
+    if not has_batched_relax(calc):
+        print("sevenn has no batched relaxation (pip install 'alloyscreen[batched]'): skipped")
+        return
+    structures = cells(args.relax_n, seed=1, rattle_A=0.1)
+    opts = {"fmax": args.fmax, "max_steps": args.max_steps}
+    print(
+        f"\nrelaxations: {len(structures)} cells of {len(structures[0])} atoms, "
+        f"fmax {args.fmax} eV/A, <= {args.max_steps} steps; {identity.label} on {args.device}"
+    )
+    print(
+        f"{'path':<22}{'relax/h':>10}{'evals/relax':>13}{'ratio':>8}"
+        f"{'max dE (eV/atom)':>18}{'converged':>11}"
+    )
+    spare = cells(1, seed=99, rattle_A=0.1)  # warm-up on another cell (no cached first call)
+    energies(spare, calc, batched=False)
+    relax(spare, calc, fmax=args.fmax, max_steps=2, batch_size=1)
+    t0 = time.perf_counter()
+    with count_calls(calc) as counter:
+        looped = relax(structures, calc, batched=False, optimizer="LBFGS", **opts)
+    t_loop = time.perf_counter() - t0
+    n = len(structures)
+    print(
+        f"{'ASE LBFGS loop':<22}{3600 * n / t_loop:>10.0f}{counter.n_calls / n:>13.1f}"
+        f"{1.0:>7.2f}x{0.0:>18.2e}{sum(r.converged for r in looped):>8}/{n}",
+        flush=True,
+    )
+    for size in [int(b) for b in args.relax_batch_sizes.split(",")]:
+        t0 = time.perf_counter()
+        with count_calls(calc) as counter:
+            batched = relax(structures, calc, batch_size=size, **opts)
+        t = time.perf_counter() - t0
+        d = max(
+            abs(a.energy_eV - b.energy_eV) / len(s)
+            for a, b, s in zip(looped, batched, structures, strict=True)
+        )
+        print(
+            f"{f'torch-sim FIRE b={size}':<22}{3600 * n / t:>10.0f}{counter.n_calls / n:>13.1f}"
+            f"{t_loop / t:>7.2f}x{d:>18.2e}{sum(r.converged for r in batched):>8}/{n}",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -56,9 +115,23 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=64, help="cells per path")
     parser.add_argument("--batch-sizes", default="auto,4,16", help="comma-separated; auto")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument("--sections", default="sp,relax", help="sp (single points), relax")
+    parser.add_argument("--relax-n", type=int, default=8, help="cells to relax per path")
+    parser.add_argument("--relax-batch-sizes", default="1,8", help="comma-separated")
+    parser.add_argument("--fmax", type=float, default=0.05, help="eV/A")
+    parser.add_argument("--max-steps", type=int, default=300)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.simplefilter("ignore")
+    sections = {x.strip() for x in args.sections.split(",")}
+    if "sp" in sections:
+        bench_single_points(args)
+    if "relax" in sections:
+        bench_relax(args)
+
+
+def bench_single_points(args: argparse.Namespace) -> None:
+    """Single points per second: ASE loop vs the calculators' batched energies."""
     structures = cells(args.n)
     sizes = [None if b.strip() == "auto" else int(b) for b in args.batch_sizes.split(",")]
     print(f"{args.n} cells of {len(structures[0])} atoms; device {args.device}")

@@ -34,6 +34,7 @@ LAYERS: dict[str, tuple[int, str]] = {
     "alloyscreen.interphase": (12, "science"),
     # machinery: calculators, tasks and their keys, the store, engines, campaigns
     "alloyscreen.calculators": (20, "machinery"),
+    "alloyscreen.torchsim_relax": (20, "machinery"),
     "alloyscreen.dft": (20, "machinery"),
     "alloyscreen.tasks": (21, "machinery"),
     "alloyscreen.results": (22, "machinery"),
