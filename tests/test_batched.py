@@ -15,6 +15,7 @@ from ase.constraints import FixAtoms
 from alloyscreen.errors import InputError
 from alloyscreen.properties.batched import (
     BATCH_ATTRIBUTE,
+    OPTIMIZERS,
     RELAX_ATTRIBUTE,
     RelaxedStructure,
     energies,
@@ -151,6 +152,48 @@ def test_adhesion_scan_goes_through_the_batched_path_with_the_same_result():
     assert batched.n_force_calls == plain.n_force_calls  # batched evaluations are counted
 
 
+def test_adhesion_relaxes_every_kept_termination_in_one_batched_call_when_asked():
+    from alloyscreen.properties.adhesion import work_of_adhesion
+
+    options = {
+        "millers": [[1, 0, 0], [1, 1, 1]],
+        "li_millers": [[1, 1, 0]],
+        "substrate_layers": 3,
+        "li_layers": 3,
+        "fixed_layers": 1,
+        "registry_grid": 1,
+        "gap_factors": [1.0],
+        "n_relax": 1,
+        "max_steps": 5,
+        "li_lattice_A": 3.44,
+        "max_atoms": 60,
+        "max_terminations": 0,
+    }
+    cu = bulk("Cu", "fcc", a=3.615, cubic=True)
+    plain = work_of_adhesion(cu, lj(), **options)
+    n_terms = len(plain.terminations)
+    assert n_terms >= 2, "the test needs several terminations"
+    calc = lj()
+    sizes = []
+
+    def through_the_loop(c, atoms_list, *, fmax, max_steps, batch_size):
+        sizes.append(len(atoms_list))
+        return relax(atoms_list, lj(), fmax=fmax, max_steps=max_steps, batched=False)
+
+    setattr(calc, RELAX_ATTRIBUTE, through_the_loop)
+    off = work_of_adhesion(cu, calc, **options)
+    assert sizes == []  # off by default: the loop with the chosen optimizer
+    assert off.w_adh_J_m2 == plain.w_adh_J_m2
+    on = work_of_adhesion(cu, calc, **options, batched_relax=True)
+    # one call: substrate, film and one interface per termination, all terminations together
+    assert sizes == [3 * n_terms]
+    # this stand-in runs the same LBFGS loop, so the numbers are the loop's
+    assert [t.w_adh_J_m2 for t in on.terminations] == [t.w_adh_J_m2 for t in plain.terminations]
+    assert on.n_force_calls == plain.n_force_calls
+    with pytest.raises(InputError, match="batched_relax"):
+        work_of_adhesion(cu, lj(), **options, batched_relax="yes")
+
+
 # --- relaxations --------------------------------------------------------------------------------
 
 
@@ -172,10 +215,15 @@ def _emt_cells() -> list:
 
 
 @pytest.mark.parametrize("optimizer", ["LBFGS", "BFGS", "FIRE"])
-def test_relax_loop_is_adhesions_relax_bit_for_bit(optimizer):
+def test_relax_loop_is_a_plain_ase_optimizer_run_bit_for_bit(optimizer):
     from ase.calculators.emt import EMT
 
-    from alloyscreen.properties.adhesion import _relax
+    def _relax(atoms, calc, *, fmax, max_steps, optimizer):
+        work = atoms.copy()
+        work.calc = calc
+        opt = OPTIMIZERS[optimizer](work, logfile=None)
+        conv = bool(opt.run(fmax=fmax, steps=max_steps))
+        return work.get_potential_energy(), work, conv, opt.nsteps
 
     cells = _emt_cells()
     before = [a.positions.copy() for a in cells]

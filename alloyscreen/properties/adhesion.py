@@ -61,11 +61,11 @@ from ase import Atoms
 from ase.build import bulk as ase_bulk
 from ase.calculators.calculator import Calculator
 from ase.neighborlist import neighbor_list
-from ase.optimize import BFGS, FIRE, LBFGS
 
 from alloyscreen.errors import CalculationError, InputError
 from alloyscreen.experiments.wetting import LI_MELTING_POINT_K, contact_angle_from_work_of_adhesion
-from alloyscreen.properties.batched import energies
+from alloyscreen.properties.batched import OPTIMIZERS, energies
+from alloyscreen.properties.batched import relax as relax_structures
 from alloyscreen.properties.counting import count_calls
 from alloyscreen.structures.interfaces import (
     DEFAULT_LI_MILLERS,
@@ -92,8 +92,6 @@ logger = logging.getLogger(__name__)
 
 #: 1 eV/Å^2 in J/m^2 (CODATA 2018 elementary charge, exact in SI).
 EV_PER_A2_IN_J_PER_M2 = 1.602176634e-19 / 1e-20
-
-OPTIMIZERS = {"FIRE": FIRE, "BFGS": BFGS, "LBFGS": LBFGS}
 
 
 @dataclass(frozen=True)
@@ -377,20 +375,6 @@ def _energy(atoms: Atoms, calc: Calculator) -> float:
     work = atoms.copy()
     work.calc = calc
     return float(work.get_potential_energy())
-
-
-def _relax(
-    atoms: Atoms, calc: Calculator, *, fmax: float, max_steps: int, optimizer: str
-) -> tuple[float, Atoms, bool, int]:
-    """Relax positions (constraints kept); returns (energy, atoms, converged, steps)."""
-    work = atoms.copy()
-    work.calc = calc
-    opt = OPTIMIZERS[optimizer](work, logfile=None)
-    converged = bool(opt.run(fmax=fmax, steps=max_steps))
-    energy = float(work.get_potential_energy())
-    final = work.copy()
-    final.calc = None
-    return energy, final, converged, int(opt.nsteps)
 
 
 def _detached(atoms: Atoms) -> Atoms:
@@ -945,6 +929,7 @@ def work_of_adhesion(
     relax_best: int = 0,
     relax_margin_J_m2: float = 0.0,
     keep_geometries: bool = False,
+    batched_relax: bool = False,
 ) -> AdhesionResult:
     """Work of adhesion of a bcc Li film on the substrate ``atoms`` (J/m^2) and wetting descriptor.
 
@@ -1022,6 +1007,14 @@ def work_of_adhesion(
     keep_geometries : bool
         Also return every computed termination's relaxed structures (``geometries``), e.g. to
         check the termination selection with another calculator at the same geometries.
+    batched_relax : bool
+        Relax the structures of all kept terminations together through the calculator's
+        batched path where it has one (SevenNet with the ``batched`` extra: torch-sim's FIRE, on
+        the model's device; :func:`alloyscreen.properties.batched.relax`), else one by one with
+        ``optimizer``. Off by default: the batched path runs FIRE in float32 whatever
+        ``optimizer`` says, so its W_ad agrees with the loop's within the optimizer tolerance,
+        not bit for bit, and a stored result must not depend on whether the extra is installed
+        (the option is part of the task's content key). Worth it on a GPU.
 
     Returns
     -------
@@ -1039,6 +1032,8 @@ def work_of_adhesion(
         raise InputError("work_of_adhesion needs a bulk substrate periodic in all three directions")
     hkls = _millers(millers, "millers") if len(millers) else None
     li_hkls = _millers(li_millers, "li_millers")
+    if not isinstance(batched_relax, bool):
+        raise InputError(f"batched_relax must be true or false (got {batched_relax!r})")
     if optimizer not in OPTIMIZERS:
         raise InputError(f"unknown optimizer '{optimizer}'; choose one of {', '.join(OPTIMIZERS)}")
     for name, value, lo in (
@@ -1210,9 +1205,15 @@ def work_of_adhesion(
             # path relaxes them together
             plans = [_relaxation_inputs(scans[i][2], n_relax) for i in batch]
             relaxed_all = [
-                _relax(a, calc, fmax=fmax, max_steps=max_steps, optimizer=optimizer)
-                for _registries, structures in plans
-                for a in structures
+                (r.energy_eV, r.atoms, r.converged, r.n_steps)
+                for r in relax_structures(
+                    [a for _registries, structures in plans for a in structures],
+                    calc,
+                    fmax=fmax,
+                    max_steps=max_steps,
+                    optimizer=optimizer,
+                    batched=batched_relax,
+                )
             ]
             start = 0
             for i, (registries, structures) in zip(batch, plans, strict=True):

@@ -12,8 +12,8 @@ graph sums run over larger tensors), far below 1e-4 eV/atom; every structure cou
 evaluation in an active :func:`~alloyscreen.properties.counting.count_calls`.
 
 ``relax(atoms_list, calc, *, fmax, max_steps, optimizer) -> list[RelaxedStructure]`` relaxes
-positions (cell fixed, ``FixAtoms`` kept). Its per-structure loop is exactly the ASE optimizer run
-of :func:`alloyscreen.properties.adhesion._relax` (same classes, same numbers). A calculator offers
+positions (cell fixed, ``FixAtoms`` kept). Its per-structure loop is a plain ASE optimizer run per
+structure (the relaxations of :func:`alloyscreen.properties.adhesion.work_of_adhesion`). A calculator offers
 a batched path under :data:`RELAX_ATTRIBUTE` (``fn(calc, atoms_list, *, fmax, max_steps,
 batch_size) -> list[RelaxedStructure]``): SevenNet gets one when torch-sim is installed (extra
 ``batched``, :mod:`alloyscreen.torchsim_relax`), which runs torch-sim's batched FIRE in float32
@@ -137,7 +137,7 @@ def has_batched_relax(calc: Calculator) -> bool:
 def _relax_one(
     atoms: Atoms, calc: Calculator, *, fmax: float, max_steps: int, optimizer: str
 ) -> RelaxedStructure:
-    """One ASE optimizer run, exactly as :func:`alloyscreen.properties.adhesion._relax`."""
+    """One ASE optimizer run (constraints kept; the inputs untouched)."""
     work = atoms.copy()
     work.calc = calc
     opt = OPTIMIZERS[optimizer](work, logfile=None)

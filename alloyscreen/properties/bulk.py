@@ -15,16 +15,14 @@ from ase.calculators.calculator import Calculator
 from ase.calculators.singlepoint import SinglePointCalculator
 from ase.constraints import FixSymmetry
 from ase.filters import FrechetCellFilter
-from ase.optimize import BFGS, FIRE, LBFGS
 from ase.units import GPa
 
 from alloyscreen.errors import InputError
 from alloyscreen.formula import reduced_formula
+from alloyscreen.properties.batched import OPTIMIZERS
 from alloyscreen.properties.counting import count_calls
 
 logger = logging.getLogger(__name__)
-
-OPTIMIZERS = {"FIRE": FIRE, "BFGS": BFGS, "LBFGS": LBFGS}
 
 
 @dataclass(frozen=True)
