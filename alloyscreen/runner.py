@@ -55,6 +55,7 @@ def run_tasks(
     *,
     progress: ProgressCallback | None = None,
     retry_failed: bool = True,
+    retry_verdicts: bool = False,
 ) -> RunSummary:
     """Run ``tasks`` whose keys are not done yet, storing every outcome as it arrives.
 
@@ -69,7 +70,14 @@ def run_tasks(
     progress : callable, optional
         Called with each result (cached ones first).
     retry_failed : bool
-        Recompute keys stored as failed (default). With False, failed rows are returned as they are.
+        Recompute keys stored as failed by an error (a crash, a lost worker, an exception that
+        is not the calculation's answer; default). Failures that are the calculation's verdict
+        (``StoredResult.verdict``: a CalculationError or the science function's InputError, the
+        same for the same key) are reused like done results unless ``retry_verdicts``. With
+        False, no failed row is recomputed.
+    retry_verdicts : bool
+        Recompute verdict failures too (e.g. after installing a fixed version of a science
+        function whose task version was not bumped).
     """
     t0 = time.perf_counter()
     unique: dict[str, Task] = {}
@@ -77,12 +85,18 @@ def run_tasks(
         unique.setdefault(task.key, task)
     by_key: dict[str, StoredResult] = {}
     summary = RunSummary()
-    pending = _take_cached(unique, store, by_key, summary, progress, retry_failed)
+    pending = _take_cached(unique, store, by_key, summary, progress, retry_failed, retry_verdicts)
     if pending:
         # Another process may be computing the same keys: wait for it, then reuse its results.
         with store.exclusive():
             pending = _take_cached(
-                {t.key: t for t in pending}, store, by_key, summary, progress, retry_failed
+                {t.key: t for t in pending},
+                store,
+                by_key,
+                summary,
+                progress,
+                retry_failed,
+                retry_verdicts,
             )
             if pending:
                 logger.info("%d task(s) to compute, %d cached", len(pending), summary.n_cached)
@@ -153,15 +167,18 @@ def _take_cached(
     summary: RunSummary,
     progress: ProgressCallback | None,
     retry_failed: bool,
+    retry_verdicts: bool = False,
 ) -> list[Task]:
     """Move the stored results of ``unique`` into ``by_key``; return the tasks still to compute."""
     statuses = store.status_of(unique)
     pending: list[Task] = []
     for key, task in unique.items():
         status = statuses.get(key)
-        if status == "done" or (status == "failed" and not retry_failed):
+        if status in ("done", "failed"):
             stored = store.get(key)
-            if stored is not None:
+            if stored is not None and (
+                stored.done or not retry_failed or (stored.verdict and not retry_verdicts)
+            ):
                 by_key[key] = stored
                 summary.n_cached += 1
                 if progress:

@@ -89,6 +89,7 @@ class StoredResult:
     wall_time_s: float
     cached: bool
     row_id: int
+    verdict: bool = False
 
     @property
     def done(self) -> bool:
@@ -268,6 +269,7 @@ class ResultStore:
             wall_time_s=float(row.get("wall_time_s", 0.0)),
             cached=cached,
             row_id=row.id,
+            verdict=bool(data.get("verdict", False)),
         )
 
     def get(self, key: str) -> StoredResult | None:
@@ -362,6 +364,7 @@ class ResultStore:
             "params": to_jsonable(outcome.params),
             "provenance": to_jsonable(outcome.provenance),
             "meta": to_jsonable(dict(meta or {})),
+            "verdict": bool(outcome.verdict) and outcome.status == "failed",
         }
         if input_atoms is not None and outcome.atoms is not None:
             data["input_structure"] = atoms_to_dict(input_atoms)

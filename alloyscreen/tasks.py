@@ -227,7 +227,11 @@ class TaskOutcome:
     """What a worker sends back to the driver (the driver alone writes the store).
 
     ``status`` is ``done`` or ``failed``; ``result`` is the JSON-ready science result (for a failed
-    task, any partial data); ``atoms`` the final structure if the result has one.
+    task, any partial data); ``atoms`` the final structure if the result has one. ``verdict``
+    marks a failure that is the calculation's own answer for these inputs (a
+    :class:`~alloyscreen.errors.CalculationError` such as "no energy maximum between the
+    endpoints", or an :class:`~alloyscreen.errors.InputError` of the science function): the same
+    key gives the same answer, so a rerun reuses it instead of computing it again.
     """
 
     key: str
@@ -242,3 +246,4 @@ class TaskOutcome:
     params: Mapping[str, Any]
     provenance: Mapping[str, Any]
     wall_time_s: float
+    verdict: bool = False

@@ -118,3 +118,36 @@ def test_store_rejects_unusable_paths(tmp_path):
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(InputError, match="cannot open"):
         ResultStore(bad)
+
+
+def test_verdict_failures_are_reused_and_error_failures_retried(tmp_path, monkeypatch):
+    from alloyscreen.engines import worker
+
+    store = ResultStore(tmp_path / "r.db")
+    # the answer for these inputs: EMT has no Li parameters for the Li film (InputError)
+    verdict = make_task("adhesion", "Cu-on-Li", bulk("Cu", "fcc", a=3.6), EMT)
+    # an error of the run, not an answer: the calculator could not be built this time
+    flaky = make_task("relax", "Cu", bulk("Cu", "fcc", a=3.6), EMT)
+    build = worker.worker_calculator
+
+    def lost_device(spec):
+        raise RuntimeError("CUDA error: device lost")
+
+    monkeypatch.setattr(worker, "worker_calculator", lost_device)
+    first = run_tasks([verdict, flaky], store, LocalEngine(1))
+    assert (first.n_computed, first.n_failed) == (2, 2)
+    assert not any(r.verdict for r in first.results)  # nothing ran: both are errors
+    monkeypatch.setattr(worker, "worker_calculator", build)
+    second = run_tasks([verdict, flaky], store, LocalEngine(1))
+    assert (second.n_computed, second.n_failed) == (2, 1)
+    cu_on_li, cu = second.results
+    assert cu_on_li.verdict
+    assert "no parameters for element(s) Li" in cu_on_li.error
+    assert cu.done
+    assert not cu.verdict
+    third = run_tasks([verdict, flaky], store, LocalEngine(1))
+    assert (third.n_computed, third.n_cached, third.n_failed) == (0, 2, 1)
+    assert store.get(verdict.key).verdict  # the flag survives the store round trip
+    forced = run_tasks([verdict, flaky], store, LocalEngine(1), retry_verdicts=True)
+    assert (forced.n_computed, forced.n_cached) == (1, 1)
+    assert len(store) == 2

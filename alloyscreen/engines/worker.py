@@ -12,7 +12,7 @@ import traceback
 from typing import Any
 
 from alloyscreen.calculators import get_calculator
-from alloyscreen.errors import CalculationError
+from alloyscreen.errors import CalculationError, InputError
 from alloyscreen.provenance import provenance_record, utc_now
 from alloyscreen.serialization import to_jsonable
 from alloyscreen.tasks import CalculatorSpec, Task, TaskOutcome, task_kind
@@ -64,6 +64,7 @@ def execute_task(task: Task) -> TaskOutcome:
     result: Any = None
     atoms = None
     error = None
+    verdict = False
     try:
         function = task_kind(task.kind).resolve()
         calc = worker_calculator(task.calculator)
@@ -72,8 +73,11 @@ def execute_task(task: Task) -> TaskOutcome:
         result = to_jsonable(value)
         status = "done"
     except CalculationError as exc:
-        status, error = "failed", exc.reason
+        status, error, verdict = "failed", exc.reason, True
         result = to_jsonable(exc.partial) if exc.partial is not None else None
+    except InputError as exc:  # inputs the science function refuses: the same key, the same answer
+        status, error, verdict = "failed", _error_summary(exc), True
+        logger.info("task %s (%s) refused: %s", task.candidate_id, task.kind, exc)
     except Exception as exc:  # any failure of a calculation is recorded, never lost or hidden
         status, error = "failed", _error_summary(exc)
         logger.info("task %s (%s) failed: %s", task.candidate_id, task.kind, exc)
@@ -96,4 +100,5 @@ def execute_task(task: Task) -> TaskOutcome:
             slurm_job_id=os.environ.get("SLURM_JOB_ID"),
         ),
         wall_time_s=wall,
+        verdict=verdict,
     )
