@@ -67,6 +67,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 
 #: Reported alongside the scored descriptors (not scored).
 EXTRA_FIELDS = (
+    "interface_energy_J_m2",
     "contact_angle_self_consistent_deg",
     "predicted_contact_angle_deg",
     "D_298K_cm2_s",
@@ -361,6 +362,7 @@ def descriptors_from_store(
         formula = meta.get("formula") or any_row.formula
         for row, name in (
             (adhesion.get(cid), "w_adh_J_m2"),
+            (adhesion.get(cid), "interface_energy_J_m2"),
             (adhesion.get(cid), "contact_angle_self_consistent_deg"),
             (adhesion.get(cid), "predicted_contact_angle_deg"),
             (migration.get(cid), "network_barrier_eV"),
@@ -395,6 +397,7 @@ def descriptors_from_store(
             errors["funnel"] = f"stopped at {stop.get('stage')}: {stop.get('reason')}"
             for name in (
                 "w_adh_J_m2",
+                "interface_energy_J_m2",
                 "contact_angle_self_consistent_deg",
                 "predicted_contact_angle_deg",
                 "network_barrier_eV",

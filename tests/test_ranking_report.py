@@ -144,6 +144,7 @@ def filled_store(tmp_path):
             ),
         )
     w = {"Cu": 0.9, "Ag": 0.7, "Al": 0.5}
+    gamma_int = {"Cu": -0.21, "Ag": 0.12, "Al": None}
     for cid, value in w.items():
         t = make_task("adhesion", cid, structures[cid], spec, {}, {"category": meta[cid]})
         store.put(
@@ -151,6 +152,7 @@ def filled_store(tmp_path):
                 t,
                 result={
                     "w_adh_J_m2": value,
+                    "interface_energy_J_m2": gamma_int[cid],
                     "predicted_contact_angle_deg": 75.0,
                     "contact_angle_self_consistent_deg": 40.0,
                 },
@@ -202,6 +204,24 @@ def test_exports_round_trip_and_report_opens(filled_store, tmp_path):
             im.verify()
     with pytest.raises(InputError, match="format"):
         export_shortlist(ranked, tmp_path / "x.docx")
+
+
+def test_negative_interface_energy_is_shown_and_flagged_in_the_report(filled_store, tmp_path):
+    ranked = rank_candidates(descriptors_from_store(filled_store))
+    by_id = {r.id: r for r in ranked}
+    assert by_id["Cu"].values["interface_energy_J_m2"] == -0.21
+    assert by_id["Al"].status["interface_energy_J_m2"] == "missing"
+    assert "interface_energy_J_m2" in by_id["Ag"].as_record()
+    text = write_report(ranked, tmp_path / "rep").markdown.read_text()
+    flagged = next(line for line in text.splitlines() if "Negative interface energy" in line)
+    assert "Cu (-0.21 J/m²)" in flagged
+    assert "Ag" not in flagged  # positive: a sharp interface, nothing to flag
+    assert "γ_int vs Li" in text  # the shortlist column
+    # no negative value among the rows shown: no flag
+    text_top = write_report(
+        [r for r in ranked if r.id != "Cu"], tmp_path / "rep2"
+    ).markdown.read_text()
+    assert "Negative interface energy" not in text_top
 
 
 def test_validation_needs_three_pairs(filled_store):
