@@ -38,6 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_batched import cells  # noqa: E402  (the same 54-atom cells as the CPU benchmark)
+
 from alloyscreen.calculators import get_calculator  # noqa: E402
 from alloyscreen.properties.batched import energies, has_batched_relax, relax  # noqa: E402
 from alloyscreen.properties.counting import count_calls  # noqa: E402
@@ -45,25 +47,6 @@ from alloyscreen.properties.counting import count_calls  # noqa: E402
 #: Issue 18 targets on one H200.
 TARGET_SP_PER_S = 400.0
 TARGET_RELAX_PER_H = 10_000.0
-
-
-def cells(n: int, seed: int, rattle_A: float) -> list:
-    """``n`` rattled 54-atom cells, 3x3x3 B2 LiAl and bcc Li alternating."""
-    import numpy as np
-    from ase.build import bulk
-
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in range(n):
-        base = (
-            bulk("Li", "bcc", a=3.44, cubic=True)
-            if i % 2
-            else bulk("LiAl", "cesiumchloride", a=3.2)
-        )
-        atoms = base * (3, 3, 3)
-        atoms.positions += rng.normal(0, rattle_A, atoms.positions.shape)
-        out.append(atoms)
-    return out
 
 
 def _sync(device: str) -> None:
