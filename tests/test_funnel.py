@@ -142,12 +142,9 @@ def _rigid_t(label, w, gamma_int):
     )
 
 
-def test_margin_keeps_the_termination_that_relaxation_promotes():
-    """LiSn-B32 with CHGNet (bench_throughput n=20): the rigid values of its six terminations
-    (W_sep, interface energy, J/m2) and the relaxed interface energies of the full route. Rigidly
-    the (100) face is best; relaxed, the reconstructing (111) Sn face is (-0.98 J/m2), 0.41 J/m2
-    behind rigidly. The 2 best alone miss it; a margin covering the relaxation shifts keeps it."""
-    rigid = [
+def _lisn_rigid():
+    """Rigid (W_sep, interface energy) of LiSn-B32's six terminations, CHGNet (J/m2)."""
+    return [
         _rigid_t("(110) t0", 0.799, -0.264),
         _rigid_t("(111) t3", 0.301, 0.270),
         _rigid_t("(100) t0", 1.032, -0.347),
@@ -155,6 +152,14 @@ def test_margin_keeps_the_termination_that_relaxation_promotes():
         _rigid_t("(111) t2", 0.726, None),
         _rigid_t("(111) t1", 0.841, 0.046),
     ]
+
+
+def test_margin_keeps_the_termination_that_relaxation_promotes():
+    """LiSn-B32 with CHGNet (bench_throughput n=20): the rigid values of its six terminations
+    (W_sep, interface energy, J/m2) and the relaxed interface energies of the full route. Rigidly
+    the (100) face is best; relaxed, the reconstructing (111) Sn face is (-0.98 J/m2), 0.41 J/m2
+    behind rigidly. The 2 best alone miss it; a margin covering the relaxation shifts keeps it."""
+    rigid = _lisn_rigid()
     relaxed_interface = {0: -0.381, 1: -0.411, 2: -0.432, 5: -0.979}
     reported = min(relaxed_interface, key=relaxed_interface.get)
     assert reported == 5
@@ -190,14 +195,7 @@ def test_margin_rescue_widens_the_screen_only_when_a_measured_shift_exceeds_the_
     unrelaxed (111) Sn face itself). Had the (111) Sn face been relaxed (shift 1.025 J/m2) with a
     0.3 margin, the (110) face, which that shift could carry below the best relaxed value, is
     rescued; (111) t3 and the asymmetric faces are not."""
-    rigid = [
-        _rigid_t("(110) t0", 0.799, -0.264),
-        _rigid_t("(111) t3", 0.301, 0.270),
-        _rigid_t("(100) t0", 1.032, -0.347),
-        _rigid_t("(111) t0", 0.261, None),
-        _rigid_t("(111) t2", 0.726, None),
-        _rigid_t("(111) t1", 0.841, 0.046),
-    ]
+    rigid = _lisn_rigid()
     relaxed = {0: _relaxed_t(rigid[0], -0.381), 2: _relaxed_t(rigid[2], -0.432)}
     shift, rescue = margin_rescue(rigid, relaxed, "interface_energy", 0.3)
     assert shift == pytest.approx(0.117)
