@@ -11,6 +11,7 @@ from alloyscreen.errors import InputError
 from alloyscreen.structures.hops import (
     find_hops,
     hop_endpoints,
+    hop_supercell,
     interstitial_sites,
     migration_supercell,
     shortest_lattice_vector,
@@ -135,6 +136,34 @@ def test_supercell_of_simple_cubic_is_fcc_shaped():
     # 16 cells of a = 3.2 Å have all images 2*sqrt(2)*a = 9.05 Å apart (a 3x3x3 cube needs 27)
     M = supercell_matrix(np.eye(3) * 3.2, 8.0)
     assert round(abs(np.linalg.det(M))) == 16
+
+
+def test_hop_supercell_grows_only_for_hops_that_do_not_fit():
+    """L1_2 LiAl3 (a = 4.03 Å): the Li sublattice is simple cubic, its shortest Li-Li hop is a.
+    The 8 Å supercell puts images 2a = 8.06 Å apart, no more than twice the hop: refused (the
+    li_alloys campaign failed so on 8 L1_2/D0_3 candidates); hop_supercell makes room."""
+    a = 4.03
+    l12 = Atoms(
+        "LiAl3",
+        scaled_positions=[[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]],
+        cell=np.eye(3) * a,
+        pbc=True,
+    )
+    hs = find_hops(l12)
+    hop = hs.hops[0]
+    assert hop.length_A == pytest.approx(a, abs=1e-6)
+    small, _ = migration_supercell(hs.primitive, 8.0)
+    with pytest.raises(InputError, match="too long"):
+        hop_endpoints(small, hs, hop)
+    sc, _ = hop_supercell(hs.primitive, [h.length_A for h in hs.hops], 8.0)
+    assert shortest_lattice_vector(sc.cell.array) > 2 * max(h.length_A for h in hs.hops)
+    ends = hop_endpoints(sc, hs, hop)
+    assert len(ends.initial) == len(sc) - 1
+    # hops that fit keep the plain supercell (results already computed stay valid)
+    lial = find_hops(b32_lial())
+    _, m_plain = migration_supercell(lial.primitive, 8.0)
+    _, m_same = hop_supercell(lial.primitive, [h.length_A for h in lial.hops[:6]], 8.0)
+    assert np.array_equal(m_plain, m_same)
 
 
 def test_endpoints_keep_atom_order_and_move_one_atom():

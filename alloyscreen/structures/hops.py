@@ -597,6 +597,30 @@ def migration_supercell(
     return sc, M
 
 
+def hop_supercell(
+    prim: Atoms, hop_lengths_A: Sequence[float], min_length_A: float = 8.0, max_cells: int = 512
+) -> tuple[Atoms, np.ndarray]:
+    """:func:`migration_supercell` large enough for every hop in ``hop_lengths_A`` (Å).
+
+    A hop needs periodic images more than twice its length apart (else the moving atom meets its
+    own image halfway; :func:`hop_endpoints` refuses it). The supercell with vectors of at least
+    ``min_length_A`` is kept when it is large enough, so results of the hops it already fits are
+    unchanged; otherwise the vectors are raised to twice the longest hop plus 0.5 Å.
+    """
+    sc, M = migration_supercell(prim, min_length_A, max_cells)
+    longest = max(hop_lengths_A, default=0.0)
+    if longest >= 0.5 * shortest_lattice_vector(sc.cell.array):
+        length = 2.0 * longest + 0.5
+        logger.info(
+            "hops up to %.2f Å: supercell vectors >= %.2f Å instead of %g Å",
+            longest,
+            length,
+            min_length_A,
+        )
+        sc, M = migration_supercell(prim, length, max_cells)
+    return sc, M
+
+
 # ----- endpoints ----------------------------------------------------------------------------------
 
 

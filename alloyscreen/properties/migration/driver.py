@@ -36,7 +36,7 @@ from alloyscreen.structures.hops import (
     HopSet,
     find_hops,
     hop_endpoints,
-    migration_supercell,
+    hop_supercell,
     shortest_lattice_vector,
 )
 
@@ -143,7 +143,8 @@ def migration_barriers(
         Vacancy hops between sites of ``species`` (default), hops of an extra ``species`` atom
         between interstitial sites (Voronoi vertices), or both.
     min_length_A : float
-        Every supercell lattice vector is at least this long (Å).
+        Every supercell lattice vector is at least this long (Å); raised to twice the longest
+        computed hop plus 0.5 Å where the hops need it (:func:`~alloyscreen.structures.hops.hop_supercell`).
     max_hops : int or None
         Compute at most this many distinct hops per mechanism, shortest first (None: all).
     n_images : int
@@ -286,14 +287,18 @@ def compute_migration(
         for m in mechanisms
     ]
     prim = hopsets[0].primitive
-    supercell, matrix = migration_supercell(prim, search.min_length_A)
+    chosen_hops = {
+        id(hs): hs.hops if search.max_hops is None else hs.hops[: search.max_hops] for hs in hopsets
+    }
+    supercell, matrix = hop_supercell(
+        prim, [h.length_A for hops in chosen_hops.values() for h in hops], search.min_length_A
+    )
     results: list[HopResult] = []
     total_calls = 0
     endpoint_cache: dict[tuple[str, bytes], tuple[Atoms, float]] = {}
     cheap_cache: dict[tuple[str, bytes], tuple[Atoms, float]] = {}
     for hopset in hopsets:
-        chosen = hopset.hops if search.max_hops is None else hopset.hops[: search.max_hops]
-        for hop in chosen:
+        for hop in chosen_hops[id(hopset)]:
             guess = None
             if preconverge is not None:
                 guess = _compute_hop(supercell, hopset, hop, preconverge, cheap_cache, neb)
