@@ -141,7 +141,7 @@ def test_supercell_of_simple_cubic_is_fcc_shaped():
 def test_hop_supercell_grows_only_for_hops_that_do_not_fit():
     """L1_2 LiAl3 (a = 4.03 Å): the Li sublattice is simple cubic, its shortest Li-Li hop is a.
     The 8 Å supercell puts images 2a = 8.06 Å apart, no more than twice the hop: refused (the
-    li_alloys campaign failed so on 8 L1_2/D0_3 candidates); hop_supercell makes room."""
+    li_alloys campaign failed so on 17 L1_2/D0_3 candidates); hop_supercell makes room."""
     a = 4.03
     l12 = Atoms(
         "LiAl3",
