@@ -419,6 +419,28 @@ def descriptors_from_store(
     return out
 
 
+def mixing_note(ranked: Sequence[RankedCandidate]) -> str | None:
+    """A sentence naming the candidates whose reported face has a negative interface energy.
+
+    ``interface_energy_J_m2`` < 0 against Li metal (Li-rich limit): Li and that face would rather
+    mix than keep a sharp interface, so W_ad includes the mixing. ``None`` when there is none.
+    """
+    mixing = [
+        (r.id, g)
+        for r in ranked
+        if (g := r.values.get("interface_energy_J_m2")) is not None and g < 0
+    ]
+    if not mixing:
+        return None
+    return (
+        "Negative interface energy against Li metal (γ_int, Li-rich limit) on the reported "
+        "face: " + ", ".join(f"{cid} ({g:.2f} J/m²)" for cid, g in mixing) + ". Li and "
+        "that face would rather mix than keep a sharp interface, so their W_ad includes "
+        "that mixing (for a Li alloy: a driving force for further lithiation), not wetting "
+        "alone; the more negative, the less W_ad compares with metals that stay separate."
+    )
+
+
 def _field(row: Any, name: str) -> tuple[float | None, str, str | None]:
     """(value, status, error) of result field ``name`` of a stored row (or its absence)."""
     if row is None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alloyscreen.ranking import DESCRIPTORS, EXTRA_FIELDS, RankedCandidate
+from alloyscreen.ranking import DESCRIPTORS, EXTRA_FIELDS, RankedCandidate, mixing_note
 from alloyscreen.shortlist_table import (
     COLUMN_LABELS,
     EXPORT_FORMATS,
@@ -325,19 +325,9 @@ def write_report(
             f"Screening funnel: {len(stopped)} candidate(s) stopped early (kept, their missing "
             "descriptors scored as worst): " + "; ".join(f"{cid} {why}" for cid, why in stopped)
         )
-    mixing = [
-        (r.id, g)
-        for r in ranked[: top or len(ranked)]
-        if (g := r.values.get("interface_energy_J_m2")) is not None and g < 0
-    ]
+    mixing = mixing_note(ranked[: top or len(ranked)])
     if mixing:
-        summary.append(
-            "Negative interface energy against Li metal (γ_int, Li-rich limit) on the reported "
-            "face: " + ", ".join(f"{cid} ({g:.2f} J/m²)" for cid, g in mixing) + ". Li and "
-            "that face would rather mix than keep a sharp interface, so their W_ad includes "
-            "that mixing (for a Li alloy: a driving force for further lithiation), not wetting "
-            "alone; the more negative, the less W_ad compares with metals that stay separate."
-        )
+        summary.append(mixing)
     sections.append(Section("Shortlist", summary, table_records=shown))
 
     figs = Section("Descriptors")
