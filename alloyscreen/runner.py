@@ -167,7 +167,7 @@ def _take_cached(
     summary: RunSummary,
     progress: ProgressCallback | None,
     retry_failed: bool,
-    retry_verdicts: bool = False,
+    retry_verdicts: bool,
 ) -> list[Task]:
     """Move the stored results of ``unique`` into ``by_key``; return the tasks still to compute."""
     statuses = store.status_of(unique)

@@ -287,18 +287,18 @@ def compute_migration(
         for m in mechanisms
     ]
     prim = hopsets[0].primitive
-    chosen_hops = {
-        id(hs): hs.hops if search.max_hops is None else hs.hops[: search.max_hops] for hs in hopsets
-    }
+    chosen = [
+        (hs, hs.hops if search.max_hops is None else hs.hops[: search.max_hops]) for hs in hopsets
+    ]
     supercell, matrix = hop_supercell(
-        prim, [h.length_A for hops in chosen_hops.values() for h in hops], search.min_length_A
+        prim, [h.length_A for _, hops in chosen for h in hops], search.min_length_A
     )
     results: list[HopResult] = []
     total_calls = 0
     endpoint_cache: dict[tuple[str, bytes], tuple[Atoms, float]] = {}
     cheap_cache: dict[tuple[str, bytes], tuple[Atoms, float]] = {}
-    for hopset in hopsets:
-        for hop in chosen_hops[id(hopset)]:
+    for hopset, hops in chosen:
+        for hop in hops:
             guess = None
             if preconverge is not None:
                 guess = _compute_hop(supercell, hopset, hop, preconverge, cheap_cache, neb)
